@@ -1,0 +1,88 @@
+/*
+ * sshmedic.conf: the daemon's configuration in libconfig syntax, parsed once
+ * into a struct with explicit defaults; every problem names file:line.
+ */
+#ifndef SM_CONF_H
+#define SM_CONF_H
+
+#include <stddef.h>
+
+#define CONF_DEFAULT_PATH	SYSCONFDIR "/sshmedic/sshmedic.conf"
+#define CONF_MAX_PROTECTED	64
+#define CONF_MAX_ARGV		32
+
+struct conf_user {
+	char	*name;		/* login name */
+	char	*addr;		/* address the guard evaluates from (-C addr=) */
+	char	*host;		/* host name for -C host= */
+};
+
+struct sm_conf {
+	char	*path;			/* the file this came from */
+
+	/* sshd */
+	char	*sshd_binary;		/* /usr/sbin/sshd */
+	char	*sshd_config;		/* /etc/ssh/sshd_config */
+	char	*sshd_dir;		/* base of relative Include: /etc/ssh */
+	char	*sshd_pidfile;		/* /run/sshd.pid */
+	char	**sshd_start;		/* argv, NULL-terminated */
+	char	**sshd_reload;		/* argv; empty: SIGHUP to the pidfile's pid */
+	int	 sshd_test_timeout_ms;	/* bound on sshd -t / -T */
+
+	/* probe */
+	char	*probe_address;		/* numeric, 127.0.0.1 */
+	int	 probe_port;
+	int	 probe_interval_ms;	/* 0: no periodic probe */
+	int	 probe_timeout_ms;
+
+	/* guard */
+	int	 debounce_ms;
+	int	 grace_ms;
+	int	 write_timeout_ms;	/* how long an open writer may hold validation */
+	int	 serve_timeout_ms;	/* how long a valid change waits to be served */
+	int	 fight_limit;		/* rollbacks of the same content before backing off */
+	int	 fight_window_ms;
+	int	 fight_backoff_ms;
+	int	 apply;			/* reload sshd after a valid change */
+
+	struct conf_user *protected_users;
+	size_t	 nprotected;
+
+	/* store */
+	int	 keep_generations;
+	int	 keep_quarantine;
+
+	/* paths */
+	char	*state_dir;		/* /var/lib/sshmedic */
+	char	*run_dir;		/* /run/sshmedic */
+	char	*policies_dir;		/* /etc/sshmedic/policies.d */
+
+	/* report */
+	char	*log_json;		/* JSON lines event log, "" = off */
+	int	 log_audit;		/* write audit records */
+	int	 log_syslog;
+	char	*metrics_textfile;	/* "" = off */
+};
+
+/* Fills c with every default (no file read). */
+void	conf_defaults(struct sm_conf *c);
+
+/*
+ * Loads path over the defaults. Refuses (-1) unknown keys, wrong types,
+ * out-of-range values, relative paths, and a file not owned by root or
+ * writable by group/other (unless check_owner is 0, for unit tests); err
+ * gets "FILE:LINE: reason". 0 on success. On failure c holds the defaults
+ * only and must still be freed.
+ */
+int	conf_load(const char *path, struct sm_conf *c, int check_owner,
+	    char *err, size_t errlen);
+
+/* Frees everything conf_defaults/conf_load allocated. */
+void	conf_free(struct sm_conf *c);
+
+/* Path helpers under the configured directories (malloc'd). */
+char	*conf_ctl_socket(const struct sm_conf *c);	/* run/ctl.sock */
+char	*conf_event_socket(const struct sm_conf *c);	/* run/event.sock */
+char	*conf_pidfile(const struct sm_conf *c);		/* run/sshmedicd.pid */
+
+#endif

@@ -1,0 +1,3 @@
+/* ctl.c: to be written (see ctl.h). */
+#include "config.h"
+#include "ctl.h"

@@ -1,0 +1,3 @@
+/* lockout.c: to be written (see lockout.h). */
+#include "config.h"
+#include "lockout.h"

@@ -1,0 +1,48 @@
+/*
+ * The lockout guard: on sshd's effective configuration for one user
+ * (sshd -T -C user=,host=,addr=,laddr=,lport=), can that user still log in?
+ */
+#ifndef SM_LOCKOUT_H
+#define SM_LOCKOUT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct lk_target {
+	const char *user;
+	const char *host;	/* client host name for Match Host / user@host */
+	const char *addr;	/* client address */
+	const char *laddr;	/* the address sshd must listen on (probe) */
+	int	 lport;		/* the port sshd must listen on (probe) */
+};
+
+struct lk_userinfo {
+	int	 exists;
+	uid_t	 uid;
+	const char *home;
+	const char **groups;	/* names of all the user's groups */
+	size_t	 ngroups;
+};
+
+/*
+ * Pure decision on a captured `sshd -T` dump (lowercase keyword, values).
+ * Checks in order: DenyUsers, AllowUsers, DenyGroups, AllowGroups (sshd's
+ * order and pattern rules), PermitRootLogin for root, an authentication
+ * method that can succeed (AuthenticationMethods lists; publickey needs
+ * PubkeyAuthentication and a usable AuthorizedKeysFile (not "none") or an
+ * AuthorizedKeysCommand; password; keyboard-interactive), and laddr:lport
+ * among ListenAddress/Port. 1 user can log in, 0 locked out (reason set).
+ */
+int	lockout_eval(const char *dump, const struct lk_target *t,
+	    const struct lk_userinfo *ui, char *reason, size_t rlen);
+
+/*
+ * Runs sshd -T -f config -C ... (bounded by timeout_ms), looks the user up
+ * (getpwnam, getgrouplist) and calls lockout_eval. 1 can log in, 0 locked
+ * out (reason), -1 could not evaluate (reason: sshd's stderr, bounded).
+ */
+int	lockout_check(const char *sshd_bin, const char *config,
+	    const struct lk_target *t, int timeout_ms, char *reason,
+	    size_t rlen);
+
+#endif

@@ -1,0 +1,3 @@
+/* match.c: to be written (see match.h). */
+#include "config.h"
+#include "match.h"

@@ -1,0 +1,210 @@
+/*
+ * Strict parsing, time and string helpers: the small pieces every other
+ * file needs and none should write twice.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "misc.h"
+
+int
+parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -1;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_duration_ms(const char *s, long long *out_ms)
+{
+	static const struct { const char *unit; long long mult; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 }, { "", 1000 },
+	};
+	char num[32];
+	size_t i, n;
+	long long v;
+
+	if (s == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (n = 0; isdigit((unsigned char)s[n]); n++)
+		;
+	if (n == 0 || n >= sizeof(num)) {
+		errno = n == 0 ? EINVAL : ERANGE;
+		return -1;
+	}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	for (i = 0; i < SM_NELEM(units); i++) {
+		if (strcmp(s + n, units[i].unit) != 0)
+			continue;
+		if (parse_ll(num, 0, LLONG_MAX / units[i].mult, &v) == -1)
+			return -1;
+		*out_ms = v * units[i].mult;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int64_t
+monotime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t
+sm_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+int
+path_encode(const char *path, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '.' || *p == '_' || *p == '-') {
+			if (o + 1 >= outlen)
+				goto toolong;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 3 >= outlen)
+				goto toolong;
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0xf];
+		}
+	}
+	if (o >= outlen)
+		goto toolong;
+	out[o] = '\0';
+	/* "." and ".." are not usable file names. */
+	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+ toolong:
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+path_decode(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+	int hi, lo;
+
+	for (; *in != '\0'; in++) {
+		if (o + 1 >= outlen) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (*in != '%') {
+			out[o++] = *in;
+			continue;
+		}
+		if ((hi = hexval(in[1])) < 0 || (lo = hexval(in[2])) < 0 ||
+		    (hi == 0 && lo == 0)) {
+			errno = EINVAL;
+			return -1;
+		}
+		out[o++] = (char)(hi << 4 | lo);
+		in += 2;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+void
+random_id(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+	size_t i, got = 0;
+	ssize_t r;
+
+	while (got < sizeof(b)) {
+		r = getrandom(b + got, sizeof(b) - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Ids need to be unique, not secret. */
+			unsigned long long t = (unsigned long long)realtime_ms();
+			for (; got < sizeof(b); got++)
+				b[got] = (unsigned char)(t >> (8 * (got % 8)));
+			break;
+		}
+		got += (size_t)r;
+	}
+	for (i = 0; i < sizeof(b); i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 0xf];
+	}
+	out[32] = '\0';
+}

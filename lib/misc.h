@@ -1,0 +1,48 @@
+/*
+ * Small helpers shared by every layer: strict number and duration parsing,
+ * monotonic time, bounded string copies, path encoding for store names.
+ */
+#ifndef SM_MISC_H
+#define SM_MISC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parses a whole decimal integer in [min, max]. 0 on success, -1 with errno
+ * EINVAL (not a number, trailing junk, empty) or ERANGE (out of range).
+ */
+int	parse_ll(const char *s, long long min, long long max, long long *out);
+
+/*
+ * Parses a duration: a number with an optional unit ms, s, m, h, d
+ * (no unit = seconds), e.g. "90", "30s", "15m", "250ms". Result in
+ * milliseconds. 0 on success, -1 with errno EINVAL/ERANGE.
+ */
+int	parse_duration_ms(const char *s, long long *out_ms);
+
+/* Milliseconds on CLOCK_MONOTONIC; never fails on Linux. */
+int64_t	monotime_ms(void);
+/* Milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t	realtime_ms(void);
+
+/*
+ * Bounded copy that always terminates dst (when size > 0). Returns
+ * strlen(src): a result >= size means it was truncated.
+ */
+size_t	sm_strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * Encodes a path into one file name: [A-Za-z0-9._-] kept, '/' becomes '%2F',
+ * everything else %XX. 0 on success, -1 with ENAMETOOLONG if it does not fit.
+ */
+int	path_encode(const char *path, char *out, size_t outlen);
+/* Inverse of path_encode. 0 on success, -1 with EINVAL on bad input. */
+int	path_decode(const char *in, char *out, size_t outlen);
+
+/* 32 lowercase hex digits from getrandom(): event ids. */
+void	random_id(char out[33]);
+
+#define SM_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,3 @@
+/* report.c: to be written (see report.h). */
+#include "config.h"
+#include "report.h"

@@ -1,0 +1,3 @@
+/* spawn.c: to be written (see spawn.h). */
+#include "config.h"
+#include "spawn.h"

@@ -1,0 +1,3 @@
+/* store.c: to be written (see store.h). */
+#include "config.h"
+#include "store.h"

@@ -1,0 +1,3 @@
+/* validate.c: to be written (see validate.h). */
+#include "config.h"
+#include "validate.h"

@@ -1,0 +1,33 @@
+/*
+ * Validation of a closure: sshd -t, then the lockout guard for every
+ * protected user. Used by the daemon and by `sshmedic check`.
+ */
+#ifndef SM_VALIDATE_H
+#define SM_VALIDATE_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+#define VALIDATE_DETAIL_MAX	2048
+
+enum vd_verdict {
+	VD_VALID = 0,
+	VD_SYNTAX,		/* sshd -t failed */
+	VD_LOCKOUT,		/* sshd -t passed, a protected user is locked out */
+	VD_ERROR,		/* could not run sshd at all */
+};
+
+struct vd_result {
+	enum vd_verdict verdict;
+	char	 reason[512];		/* one line, human */
+	char	 detail[VALIDATE_DETAIL_MAX];	/* sshd -t stderr, bounded */
+	long	 test_ms;		/* how long sshd -t took */
+};
+
+/* Runs the checks on the configured sshd config. Returns r->verdict. */
+enum vd_verdict validate_config(const struct sm_conf *c, struct vd_result *r);
+
+const char *validate_verdict_name(enum vd_verdict);
+
+#endif

@@ -1,0 +1,3 @@
+#ifndef SM_DAEMON_H
+#define SM_DAEMON_H
+#endif
