@@ -1,0 +1,474 @@
+# Shared harness for the integration tests: a sandboxed sshd on 127.0.0.1,
+# a test user with a key, sshmedicd against the sandbox, and deadline waits.
+#
+# Sourced by each tests/integration/*.sh (run by automake as "$(SHELL) t.sh"
+# with top_srcdir/top_builddir exported). Needs bash: re-exec if sh is not.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec /bin/bash "$0" "$@"
+fi
+set -u
+
+SM_TEST=$(basename "$0" .sh)
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+SMD=$top_builddir/watchdog/sshmedicd
+SMC=$top_builddir/watchdog/sshmedic
+SSHD=/usr/sbin/sshd
+# Sandboxes live under a root-owned 0755 directory: sshd's StrictModes walks
+# every parent of AuthorizedKeysFile, so /tmp (mode 1777) would refuse keys.
+SM_BASE=${SM_BASE:-/run/sshmedic-it}
+SM_HOMES=/var/tmp/sshmedic-test-home
+SM_USER=smt-admin
+SM_OTHER=smt-other
+SM_GROUP=smt-ops
+SM_POLL=0.02		# polling step of every wait, seconds
+SM_DEADLINE=${SM_DEADLINE:-20}	# default deadline of every wait, seconds
+
+T=
+PORT=
+SM_DAEMON_PID=
+SM_FAILED_MSG=
+
+# --- outcome --------------------------------------------------------------
+
+sm_log() { printf '%s: %s\n' "$SM_TEST" "$*" >&2; }
+
+# A test that cannot run here skips (77); under CI nothing may skip (99).
+sm_skip() {
+	if [ "${CI:-}" = true ]; then
+		printf '%s: ERROR (CI=true, may not skip): %s\n' "$SM_TEST" "$*" >&2
+		exit 99
+	fi
+	printf '%s: SKIP: %s\n' "$SM_TEST" "$*" >&2
+	exit 77
+}
+
+sm_fail() {
+	SM_FAILED_MSG=$*
+	printf '%s: FAIL: %s\n' "$SM_TEST" "$*" >&2
+	exit 1
+}
+
+sm_pass() {
+	sm_log "PASS"
+	exit 0
+}
+
+sm_need_root() {
+	[ "$(id -u)" = 0 ] || sm_skip "needs root (sshd sandbox, test users, audit)"
+}
+
+sm_need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] ||
+		    sm_skip "missing tool: $t"
+	done
+}
+
+sm_need_daemon() {
+	[ -x "$SMD" ] || sm_skip "sshmedicd not built: $SMD"
+	[ -x "$SMC" ] || sm_skip "sshmedic not built: $SMC"
+}
+
+# --- time and waiting -----------------------------------------------------
+
+sm_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+
+# sm_wait_for [-t SECONDS] CMD...: polls CMD every 20 ms until it succeeds
+# or the deadline passes (then returns 1). Never a fixed sleep.
+sm_wait_for() {
+	local secs=$SM_DEADLINE end
+	if [ "${1:-}" = -t ]; then secs=$2; shift 2; fi
+	end=$(( $(sm_now_ms) + secs * 1000 ))
+	while :; do
+		"$@" && return 0
+		[ "$(sm_now_ms)" -lt "$end" ] || return 1
+		sm_daemon_alive || sm_fail "sshmedicd died while waiting for: $*"
+		sleep "$SM_POLL"
+	done
+}
+
+# --- users ----------------------------------------------------------------
+
+# Idempotent, serialised with flock because tests run in parallel. The
+# password field '*' keeps the account usable for key logins without PAM
+# (sshd refuses '!'-locked accounts when UsePAM is off).
+sm_ensure_users() {
+	mkdir -p "$SM_BASE"
+	chmod 0755 "$SM_BASE"
+	(
+		flock -w 60 9 || exit 1
+		getent group "$SM_GROUP" >/dev/null || groupadd "$SM_GROUP" || exit 1
+		mkdir -p "$SM_HOMES"
+		chmod 0755 "$SM_HOMES"
+		local u
+		for u in "$SM_USER" "$SM_OTHER"; do
+			if ! getent passwd "$u" >/dev/null; then
+				useradd -M -d "$SM_HOMES/$u" -s /bin/sh "$u" ||
+				    exit 1
+			fi
+			usermod -p '*' "$u" || exit 1
+			mkdir -p "$SM_HOMES/$u"
+			chown "$u:" "$SM_HOMES/$u"
+			chmod 0755 "$SM_HOMES/$u"
+		done
+		id -nG "$SM_USER" | tr ' ' '\n' | grep -qx "$SM_GROUP" ||
+		    usermod -aG "$SM_GROUP" "$SM_USER" || exit 1
+	) 9>"$SM_BASE/.users.lock" || sm_fail "could not create test users"
+}
+
+# --- ports ----------------------------------------------------------------
+
+sm_port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+sm_free_port() {
+	local p i
+	if command -v python3 >/dev/null 2>&1; then
+		p=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' \
+		    2>/dev/null)
+		if [ -n "$p" ] && ! sm_port_busy "$p"; then echo "$p"; return 0; fi
+	fi
+	for i in $(seq 1 200); do
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		sm_port_busy "$p" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# --- sandbox --------------------------------------------------------------
+
+# Creates $T with host key, client key, authorized keys, known_hosts and an
+# sshd_config whose drop-in directory is $T/etc/sshd_config.d.
+sm_sandbox() {
+	sm_need_root
+	sm_need_tools "$SSHD" ssh ssh-keygen flock useradd usermod groupadd
+	sm_ensure_users
+	T=$(mktemp -d "$SM_BASE/$SM_TEST.XXXXXX") || sm_fail "mktemp"
+	chmod 0755 "$T"
+	trap sm_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	mkdir -p "$T/etc/sshd_config.d" "$T/run" "$T/keys" "$T/client" \
+	    "$T/state" "$T/smrun" "$T/policies.d"
+	chmod 0755 "$T/etc" "$T/etc/sshd_config.d" "$T/keys"
+	chmod 0700 "$T/client" "$T/state" "$T/smrun" "$T/policies.d"
+	# sshd's privilege separation directory (S3 of LOCKOUTS.md).
+	[ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 0755 /run/sshd; }
+	PORT=$(sm_free_port) || sm_fail "no free port"
+	ssh-keygen -q -t ed25519 -N '' -C sandbox-host \
+	    -f "$T/etc/ssh_host_ed25519_key" || sm_fail "host key"
+	ssh-keygen -q -t ed25519 -N '' -C "$SM_USER@sandbox" \
+	    -f "$T/client/id_ed25519" || sm_fail "client key"
+	ssh-keygen -q -t ed25519 -N '' -C wrong \
+	    -f "$T/client/wrong" || sm_fail "wrong key"
+	cp "$T/client/id_ed25519.pub" "$T/keys/$SM_USER"
+	cp "$T/client/id_ed25519.pub" "$T/keys/$SM_OTHER"
+	chown root:root "$T/keys/$SM_USER" "$T/keys/$SM_OTHER"
+	chmod 0644 "$T/keys/$SM_USER" "$T/keys/$SM_OTHER"
+	printf '[127.0.0.1]:%s %s\n' "$PORT" \
+	    "$(cut -d' ' -f1,2 "$T/etc/ssh_host_ed25519_key.pub")" \
+	    >"$T/known_hosts"
+	SSHD_CONF=$T/etc/sshd_config
+	sm_write_sshd_config >"$SSHD_CONF"
+	chmod 0644 "$SSHD_CONF"
+	: >"$T/events.json"
+}
+
+# The sandbox's main sshd_config on stdout. Drop-ins come first so that,
+# as on Debian, they win ("first value wins").
+sm_write_sshd_config() {
+	cat <<EOF
+Include $T/etc/sshd_config.d/*.conf
+Port $PORT
+ListenAddress 127.0.0.1
+PidFile $T/run/sshd.pid
+HostKey $T/etc/ssh_host_ed25519_key
+AuthorizedKeysFile $T/keys/%u
+UsePAM no
+StrictModes yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+LogLevel VERBOSE
+EOF
+}
+
+sm_sshd_pid() {
+	local pid
+	[ -s "$T/run/sshd.pid" ] || return 1
+	pid=$(cat "$T/run/sshd.pid" 2>/dev/null) || return 1
+	case $pid in ''|*[!0-9]*) return 1 ;; esac
+	kill -0 "$pid" 2>/dev/null || return 1
+	echo "$pid"
+}
+
+# Succeeds when something on $PORT answers with an SSH identification.
+sm_banner() {
+	local line
+	{ exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null || return 1
+	IFS= read -r -t 2 line <&3
+	exec 3<&- 3>&-
+	case $line in SSH-2.0-*) return 0 ;; esac
+	return 1
+}
+
+sm_sshd_up() { sm_sshd_pid >/dev/null && sm_banner; }
+
+sm_start_sshd() {
+	"$SSHD" -f "$SSHD_CONF" -E "$T/sshd.log" ||
+	    sm_fail "sandbox sshd did not start"
+	sm_wait_for sm_sshd_up || sm_fail "sandbox sshd: no pidfile/banner"
+}
+
+# sm_reload_sshd: SIGHUP the sandbox sshd and wait until it serves again
+# (sshd re-execs and rewrites its pidfile).
+sm_reload_sshd() {
+	local pid
+	pid=$(sm_sshd_pid) || sm_fail "sshd not running before reload"
+	kill -HUP "$pid"
+	sm_wait_for sm_sshd_up || sm_fail "sshd did not come back after SIGHUP"
+}
+
+# sm_ssh USER [KEY]: a real key login running "true"; the exit status of ssh.
+sm_ssh() {
+	local user=$1 key=${2:-$T/client/id_ed25519}
+	ssh -F /dev/null -i "$key" -o IdentitiesOnly=yes -o IdentityAgent=none \
+	    -o BatchMode=yes -o PasswordAuthentication=no \
+	    -o UserKnownHostsFile="$T/known_hosts" \
+	    -o GlobalKnownHostsFile=/dev/null \
+	    -o StrictHostKeyChecking=yes -o ConnectTimeout=5 \
+	    -o LogLevel=ERROR -p "$PORT" "$user@127.0.0.1" true \
+	    </dev/null 2>>"$T/ssh.log"
+}
+
+# sm_ssh_login USER: the login must succeed (fails the test otherwise).
+sm_ssh_login() {
+	sm_ssh "$@" || sm_fail "ssh key login of $1 failed (see ssh.log)"
+	sm_log "ssh key login of $1: ok"
+}
+
+# --- sshmedicd ------------------------------------------------------------
+
+# sm_write_conf: sshmedic.conf for the sandbox (root, 0600). Knobs:
+# SM_DEBOUNCE_MS, SM_GRACE_MS, SM_GUARD_EXTRA (more settings in guard = {}).
+sm_write_conf() {
+	SM_CONF=$T/sshmedic.conf
+	cat >"$SM_CONF" <<EOF
+sshd = {
+	binary = "$SSHD";
+	config = "$SSHD_CONF";
+	dir = "$T/etc";
+	pidfile = "$T/run/sshd.pid";
+	start = [ "$SSHD", "-f", "$SSHD_CONF", "-E", "$T/sshd.log" ];
+	reload = [ ];
+};
+probe = {
+	address = "127.0.0.1";
+	port = $PORT;
+	interval_ms = 0;
+	timeout_ms = 2000;
+};
+guard = {
+	debounce_ms = ${SM_DEBOUNCE_MS:-50};
+	grace_ms = ${SM_GRACE_MS:-0};
+	${SM_GUARD_EXTRA:-}
+};
+protected_users = [ "$SM_USER" ];
+paths = {
+	state = "$T/state";
+	run = "$T/smrun";
+	policies = "$T/policies.d";
+};
+log = {
+	json = "$T/events.json";
+	audit = true;
+	syslog = true;
+};
+EOF
+	chown root:root "$SM_CONF"
+	chmod 0600 "$SM_CONF"
+}
+
+sm_daemon_alive() {
+	[ -z "$SM_DAEMON_PID" ] && return 0
+	kill -0 "$SM_DAEMON_PID" 2>/dev/null
+}
+
+# Starts sshmedicd in the foreground with debug on, waits for its start event.
+sm_start_daemon() {
+	sm_need_daemon
+	sm_ensure_auditd
+	[ -n "${SM_CONF:-}" ] || sm_write_conf
+	"$SMD" -f "$SM_CONF" -D -d 2>>"$T/daemon.log" &
+	SM_DAEMON_PID=$!
+	sm_wait_event sshmedic-daemon-start >/dev/null ||
+	    sm_fail "no sshmedic-daemon-start event"
+}
+
+# Stops the daemon with SIGTERM and waits for it to exit.
+sm_stop_daemon() {
+	local pid=$SM_DAEMON_PID
+	[ -n "$pid" ] || return 0
+	SM_DAEMON_PID=
+	kill -TERM "$pid" 2>/dev/null
+	sm_wait_for sm_gone "$pid" || { kill -KILL "$pid" 2>/dev/null; }
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+sm_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# sandbox + users + sshd + daemon + baseline: the usual start of a guard test.
+sm_setup_guarded() {
+	sm_sandbox
+	sm_start_sshd
+	sm_write_conf
+	sm_start_daemon
+	sm_wait_event sshmedic-config-baseline >/dev/null ||
+	    sm_fail "no baseline generation"
+	sm_ssh_login "$SM_USER"
+}
+
+# --- the JSON event log ---------------------------------------------------
+
+sm_count_op() {
+	grep -c "\"op\": *\"$1\"" "$T/events.json" 2>/dev/null || true
+}
+
+sm_has_n_op() { [ "$(sm_count_op "$1")" -ge "$2" ]; }
+
+# sm_wait_event OP [N]: waits until the JSON log holds N (default 1) events
+# with op OP and prints the Nth one.
+sm_wait_event() {
+	local op=$1 n=${2:-1}
+	sm_wait_for sm_has_n_op "$op" "$n" || return 1
+	grep "\"op\": *\"$op\"" "$T/events.json" | sed -n "${n}p"
+}
+
+# sm_next_event OP: waits for one more OP event than there is now. Call
+# sm_mark OP before the action, then sm_next_event OP after it.
+sm_mark() { SM_MARK=$(sm_count_op "$1"); }
+sm_next_event() { sm_wait_event "$1" $(( ${SM_MARK:-0} + 1 )); }
+
+# sm_json_field LINE KEY: a string or number field of one JSON line.
+sm_json_field() {
+	printf '%s\n' "$1" | sed -n -E \
+	    "s/.*\"$2\": *(\"([^\"]*)\"|([0-9]+|null|true|false)).*/\2\3/p"
+}
+
+sm_evid() { sm_json_field "$1" id; }
+
+sm_no_op() {
+	[ "$(sm_count_op "$1")" -eq 0 ] ||
+	    sm_fail "unexpected event $1: $(grep "\"op\": *\"$1\"" "$T/events.json" | head -1)"
+}
+
+# --- audit ----------------------------------------------------------------
+
+sm_ensure_auditd() {
+	sm_need_tools auditctl auditd ausearch
+	if auditctl -s 2>/dev/null | grep -q '^pid 0$'; then
+		auditd || sm_skip "auditd could not be started"
+		sm_wait_for -t 10 sm_auditd_up || sm_skip "auditd not running"
+	fi
+	auditctl -s >/dev/null 2>&1 || sm_skip "no kernel audit support"
+}
+
+sm_auditd_up() { ! auditctl -s 2>/dev/null | grep -q '^pid 0$'; }
+
+sm_ausearch_match() {
+	ausearch -m "$1" -ts recent -i 2>/dev/null | grep -F "evid=$2"
+}
+
+# sm_ausearch_evid TYPE EVID: waits until ausearch shows the record with
+# that event id (auditd writes asynchronously) and prints it.
+sm_ausearch_evid() {
+	local out
+	sm_wait_for -t 10 sm_ausearch_match "$1" "$2" >/dev/null ||
+	    sm_fail "ausearch -m $1: no record with evid=$2"
+	out=$(sm_ausearch_match "$1" "$2")
+	printf '%s\n' "$out"
+}
+
+# --- closure helpers ------------------------------------------------------
+
+# sm_quarantine_has TEXT: some file under the store's quarantine holds TEXT.
+sm_quarantine_has() {
+	find "$T/state" -path '*quarantine*' -type f -print0 2>/dev/null |
+	    xargs -0 -r grep -lsF -- "$1" | grep -q .
+}
+
+sm_sshd_t() { "$SSHD" -t -f "$SSHD_CONF" 2>>"$T/sshd-t.log"; }
+
+# sm_expect_rollback WHAT: after a bad change, waits for the rollback, checks
+# the closure validates again, sshd serves, the admin logs in, and the audit
+# record of the rollback is found by its event id. Prints the rollback line.
+sm_expect_rollback() {
+	local ev evid
+	ev=$(sm_next_event sshmedic-config-rollback) ||
+	    sm_fail "$1: no rollback event"
+	[ "$(sm_json_field "$ev" res)" = success ] ||
+	    sm_fail "$1: rollback did not succeed: $ev"
+	sm_sshd_t || sm_fail "$1: closure invalid after rollback"
+	sm_wait_for sm_sshd_up || sm_fail "$1: sshd not serving after rollback"
+	sm_ssh_login "$SM_USER"
+	evid=$(sm_evid "$ev")
+	[ -n "$evid" ] || sm_fail "$1: rollback event without id: $ev"
+	sm_ausearch_evid USYS_CONFIG "$evid" >/dev/null
+	sm_log "$1: rolled back, login ok, audit evid=$evid"
+}
+
+# --- cleanup --------------------------------------------------------------
+
+sm_kill_pidfile() {
+	local pid
+	[ -s "$1" ] || return 0
+	pid=$(cat "$1" 2>/dev/null)
+	case $pid in ''|*[!0-9]*) return 0 ;; esac
+	kill -TERM "$pid" 2>/dev/null
+	sm_wait_for -t 5 sm_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+}
+
+sm_cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM HUP
+	set +e
+	SM_DEADLINE=5
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$T" ]; then
+		{
+			echo "=== $SM_TEST failed (rc=$rc) ${SM_FAILED_MSG:-}"
+			[ -f "$T/daemon.log" ] &&
+			    { echo "--- daemon.log (tail)"; tail -n 80 "$T/daemon.log"; }
+			[ -f "$T/events.json" ] &&
+			    { echo "--- events.json (tail)"; tail -n 30 "$T/events.json"; }
+			[ -s "$T/sshd.log" ] &&
+			    { echo "--- sshd.log (tail)"; tail -n 20 "$T/sshd.log"; }
+			[ -s "$T/ssh.log" ] &&
+			    { echo "--- ssh.log (tail)"; tail -n 10 "$T/ssh.log"; }
+			[ -f "${SSHD_CONF:-/nonexistent}" ] &&
+			    { echo "--- sshd_config"; cat "$SSHD_CONF"; }
+		} >&2
+	fi
+	if [ -n "$SM_DAEMON_PID" ]; then
+		p=$SM_DAEMON_PID
+		SM_DAEMON_PID=
+		kill -TERM "$p" 2>/dev/null
+		sm_wait_for -t 5 sm_gone "$p" || kill -KILL "$p" 2>/dev/null
+	fi
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		sm_kill_pidfile "$T/run/sshd.pid"
+		# An sshd started from a moved PidFile (C5 tests): find it by its
+		# unique config path among our own processes, then kill by pid.
+		for p in /proc/[0-9]*; do
+			tr '\0' ' ' <"$p/cmdline" 2>/dev/null |
+			    grep -qF -- "-f $T/etc/sshd_config" &&
+			    kill -TERM "${p#/proc/}" 2>/dev/null
+		done
+		[ -n "${SM_KEEP:-}" ] || rm -rf "$T"
+	fi
+	exit "$rc"
+}
