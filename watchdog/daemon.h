@@ -1,3 +1,48 @@
+/*
+ * State shared by the parts of sshmedicd: the configuration, the store, the
+ * descriptors of the one epoll loop and the deadlines its timerfd serves.
+ */
 #ifndef SM_DAEMON_H
 #define SM_DAEMON_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "store.h"
+#include "guard.h"
+
+/* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
+enum dl_slot {
+	DL_DEBOUNCE = 0,	/* a burst of file events settled */
+	DL_GRACE,		/* the admin's time to fix a rejected edit ran out */
+	DL_PAUSE,		/* sshmedic pause ends */
+	DL_FIGHT,		/* fight backoff ends */
+	DL_SERVE,		/* a valid change waited too long to be served */
+	DL_NSLOTS
+};
+
+struct daemon {
+	struct sm_conf conf;
+	const char *conf_path;
+	int	 foreground;
+	int	 debug;
+
+	int	 epfd;
+	int	 sigfd;
+	int	 timerfd;
+	int	 inofd;
+	int	 ctlfd;
+	int	 lockfd;		/* pidfile, locked: single instance */
+
+	struct store store;
+	struct guard guard;
+
+	int64_t	 deadline[DL_NSLOTS];
+	int	 quit;
+	int64_t	 started_ms;		/* realtime */
+};
+
+/* Sets or clears (when_ms 0) a deadline; the loop re-arms its timerfd. */
+void	daemon_set_deadline(struct daemon *d, enum dl_slot slot, int64_t when_ms);
+
 #endif

@@ -1,4 +1,79 @@
-/* guard: to be written. */
+/*
+ * The config guard: decides what a change of the sshd closure means
+ * (promote, wait, reject, roll back, back off) and carries it out.
+ */
 #ifndef SM_GUARD_H
 #define SM_GUARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "watch.h"
+
+struct daemon;
+
+enum guard_state {
+	GS_NOBASELINE = 0,	/* no known-good generation yet; nothing is touched */
+	GS_WATCHING,		/* closure equals the known-good generation */
+	GS_CANDIDATE,		/* valid change, waiting to be served by sshd */
+	GS_GRACE,		/* rejected change, waiting for the admin to fix it */
+	GS_FIGHT,		/* same rejected content keeps coming back: backing off */
+	GS_PAUSED,		/* sshmedic pause */
+	GS_NSTATES
+};
+
+#define GUARD_MAX_FIGHTS	8
+#define GUARD_MAX_WRITERS	16
+
+struct guard_fight {
+	char	 digest[DIGEST_HEX_LEN + 1];
+	int	 count;			/* rollbacks of this content in the window */
+	int64_t	 first_ms;		/* monotonic */
+	int64_t	 backoff_ms;		/* current backoff length */
+};
+
+struct guard_writer {
+	int	 used;
+	char	 path[512];		/* modified, not yet closed */
+};
+
+struct guard {
+	enum guard_state state;
+	unsigned long good_gen;		/* 0: none */
+	char	 good_digest[DIGEST_HEX_LEN + 1];
+	char	 seen_digest[DIGEST_HEX_LEN + 1];	/* last closure evaluated */
+	char	 candidate_digest[DIGEST_HEX_LEN + 1];
+	char	 rejected_digest[DIGEST_HEX_LEN + 1];
+	char	 rejected_reason[512];
+	int64_t	 paused_until_ms;	/* realtime; 0: not paused */
+	struct guard_fight fights[GUARD_MAX_FIGHTS];
+	struct guard_writer writers[GUARD_MAX_WRITERS];
+	int64_t	 writers_since_ms;	/* monotonic, first unclosed write */
+	char	 last_evid[33];
+	unsigned long rollbacks;
+	unsigned long rejections;
+	unsigned long promotions;
+};
+
+/* Start-up: resume an interrupted rollback, load known-good, first look. */
+void	guard_start(struct daemon *d);
+/* Every inotify event. */
+void	guard_on_watch(struct daemon *d, const struct watch_ev *ev);
+/* A deadline of the guard's slots passed. */
+void	guard_on_deadline(struct daemon *d, int slot);
+/* SIGHUP re-read the configuration: look again. */
+void	guard_on_reconfig(struct daemon *d);
+
+/*
+ * Control requests; each returns 0 on success or -1 with msg set to the
+ * reason it was refused, and fills msg with a one-line result.
+ */
+int	guard_pause(struct daemon *d, int64_t duration_ms, char *msg, size_t len);
+int	guard_resume(struct daemon *d, char *msg, size_t len);
+int	guard_rollback(struct daemon *d, unsigned long gen, char *msg, size_t len);
+int	guard_promote(struct daemon *d, char *msg, size_t len);
+
+const char *guard_state_name(enum guard_state);
+
 #endif

@@ -1,2 +1,389 @@
+/*
+ * sshmedicd: the watchdog daemon. One epoll loop over signalfd, timerfd,
+ * inotify and the control socket; no threads; deadlines in one table.
+ */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libaudit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctl.h"
+#include "ctlsrv.h"
+#include "daemon.h"
+#include "fsutil.h"
+#include "guard.h"
+#include "log.h"
+#include "misc.h"
+#include "report.h"
+#include "store.h"
+#include "watch.h"
+#include "xmalloc.h"
+
+#define EV_SIGNAL	1
+#define EV_TIMER	2
+#define EV_INOTIFY	3
+#define EV_CTL		4
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: sshmedicd [-dDtV] [-f config]\n"
+	    "  -f FILE  configuration (default %s)\n"
+	    "  -D       stay in the foreground\n"
+	    "  -d       debug output to stderr (implies -D)\n"
+	    "  -t       check the configuration and exit (0 valid, 78 not)\n"
+	    "  -V       print the version and exit\n", CONF_DEFAULT_PATH);
+	exit(EX_USAGE);
+}
+
+void
+daemon_set_deadline(struct daemon *d, enum dl_slot slot, int64_t when_ms)
+{
+	d->deadline[slot] = when_ms;
+}
+
+static void
+arm_timer(struct daemon *d)
+{
+	struct itimerspec its;
+	int64_t next = 0;
+	int i;
+
+	for (i = 0; i < DL_NSLOTS; i++)
+		if (d->deadline[i] != 0 && (next == 0 || d->deadline[i] < next))
+			next = d->deadline[i];
+	memset(&its, 0, sizeof(its));
+	if (next != 0) {
+		/* 0 would disarm: a deadline already past fires at once. */
+		if (next <= 0)
+			next = 1;
+		its.it_value.tv_sec = next / 1000;
+		its.it_value.tv_nsec = (next % 1000) * 1000000;
+	}
+	if (timerfd_settime(d->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
+		fatal_f("timerfd_settime: %s", strerror(errno));
+}
+
+static void
+run_deadlines(struct daemon *d)
+{
+	uint64_t ticks;
+	int64_t now = monotime_ms();
+	int i;
+
+	if (read(d->timerfd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
+		error_f("timerfd read: %s", strerror(errno));
+	for (i = 0; i < DL_NSLOTS; i++) {
+		if (d->deadline[i] == 0 || d->deadline[i] > now)
+			continue;
+		d->deadline[i] = 0;
+		guard_on_deadline(d, i);
+	}
+}
+
+static void
+emit_daemon(int type, const char *op, int ok, const char *reason)
+{
+	struct report_ev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.op = op;
+	ev.success = ok;
+	ev.unit = "sshmedicd";
+	ev.reason = reason;
+	report_emit(&ev, NULL);
+}
+
+static void
+reconfigure(struct daemon *d)
+{
+	struct sm_conf nc;
+	char err[1024], reason[1100];
+
+	if (conf_load(d->conf_path, &nc, 1, err, sizeof(err)) == -1) {
+		snprintf(reason, sizeof(reason), "new configuration refused, "
+		    "the running one is kept: %s", err);
+		error_f("%s", reason);
+		emit_daemon(AUDIT_USYS_CONFIG, "sshmedic-daemon-reconfig", 0,
+		    reason);
+		conf_free(&nc);
+		return;
+	}
+	/* Sockets, store and pidfile stay where they are until a restart. */
+	if (strcmp(nc.state_dir, d->conf.state_dir) != 0 ||
+	    strcmp(nc.run_dir, d->conf.run_dir) != 0 ||
+	    strcmp(nc.log_json, d->conf.log_json) != 0)
+		warn_f("paths.state, paths.run and log.json changes take "
+		    "effect at the next start");
+	free(nc.state_dir);
+	nc.state_dir = xstrdup(d->conf.state_dir);
+	free(nc.run_dir);
+	nc.run_dir = xstrdup(d->conf.run_dir);
+	free(nc.log_json);
+	nc.log_json = xstrdup(d->conf.log_json);
+	conf_free(&d->conf);
+	d->conf = nc;
+	emit_daemon(AUDIT_USYS_CONFIG, "sshmedic-daemon-reconfig", 1,
+	    "configuration re-read");
+	guard_on_reconfig(d);
+}
+
+static void
+handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			logit("SIGHUP: re-reading %s", d->conf_path);
+			reconfigure(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			logit("signal %u: stopping", si.ssi_signo);
+			d->quit = 1;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+on_watch_event(void *arg, const struct watch_ev *ev)
+{
+	guard_on_watch(arg, ev);
+}
+
+static void
+epoll_add(struct daemon *d, int fd, uint64_t tag)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal_f("epoll_ctl: %s", strerror(errno));
+}
+
+/* Single instance: the pidfile is locked as long as we run. */
+static void
+take_pidfile(struct daemon *d)
+{
+	char *path = conf_pidfile(&d->conf), buf[32];
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1)
+		fatal_f("open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, "sshmedicd: already running (pid %s, %s "
+		    "locked)\n", buf[0] ? buf : "?", path);
+		exit(EX_TEMPFAIL);
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, buf, strlen(buf)) == -1)
+		fatal_f("write %s: %s", path, strerror(errno));
+	d->lockfd = fd;
+	free(path);
+}
+
+static void
+detach(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) == -1)
+		fatal_f("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (setsid() == -1)
+		fatal_f("setsid: %s", strerror(errno));
+	if ((pid = fork()) == -1)
+		fatal_f("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") == -1)
+		fatal_f("chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void
+setup(struct daemon *d)
+{
+	struct report_cfg rc;
+	sigset_t mask;
+	char *sock;
+
+	umask(077);
+	if (fs_mkdir_p(d->conf.run_dir, 0700) == -1)
+		fatal_f("mkdir %s: %s", d->conf.run_dir, strerror(errno));
+	if (fs_mkdir_p(d->conf.state_dir, 0700) == -1)
+		fatal_f("mkdir %s: %s", d->conf.state_dir, strerror(errno));
+	if (!d->foreground)
+		detach();
+	take_pidfile(d);
+
+	memset(&rc, 0, sizeof(rc));
+	rc.json_path = d->conf.log_json;
+	rc.audit = d->conf.log_audit;
+	rc.syslog = d->conf.log_syslog;
+	rc.ident = "sshmedicd";
+	if (report_open(&rc) == -1)
+		error_f("event log %s: %s; audit and syslog still work",
+		    d->conf.log_json, strerror(errno));
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
+		fatal_f("sigprocmask: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if ((d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal_f("signalfd: %s", strerror(errno));
+	if ((d->timerfd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
+		fatal_f("timerfd_create: %s", strerror(errno));
+	if ((d->inofd = watch_init()) == -1)
+		fatal_f("inotify: %s", strerror(errno));
+	sock = conf_ctl_socket(&d->conf);
+	if ((d->ctlfd = ctl_listen(sock)) == -1)
+		fatal_f("control socket %s: %s", sock, strerror(errno));
+	free(sock);
+	if (store_open(&d->store, d->conf.state_dir, d->conf.keep_generations,
+	    d->conf.keep_quarantine) == -1)
+		fatal_f("store %s: %s", d->conf.state_dir, strerror(errno));
+	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal_f("epoll_create1: %s", strerror(errno));
+	epoll_add(d, d->sigfd, EV_SIGNAL);
+	epoll_add(d, d->timerfd, EV_TIMER);
+	epoll_add(d, d->inofd, EV_INOTIFY);
+	epoll_add(d, d->ctlfd, EV_CTL);
+}
+
+static void
+loop(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	int i, n;
+
+	while (!d->quit) {
+		arm_timer(d);
+		n = epoll_wait(d->epfd, evs, (int)SM_NELEM(evs), -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal_f("epoll_wait: %s", strerror(errno));
+		}
+		for (i = 0; i < n; i++) {
+			switch (evs[i].data.u64) {
+			case EV_SIGNAL:
+				handle_signals(d);
+				break;
+			case EV_TIMER:
+				run_deadlines(d);
+				break;
+			case EV_INOTIFY:
+				watch_drain(on_watch_event, d);
+				break;
+			case EV_CTL:
+				ctlsrv_handle(d);
+				break;
+			}
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct daemon d;
+	char err[1024], *sock;
+	int ch, test_only = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = CONF_DEFAULT_PATH;
+	d.lockfd = d.epfd = d.sigfd = d.timerfd = d.inofd = d.ctlfd = -1;
+	while ((ch = getopt(argc, argv, "f:DdtVh")) != -1) {
+		switch (ch) {
+		case 'f':
+			d.conf_path = optarg;
+			break;
+		case 'D':
+			d.foreground = 1;
+			break;
+		case 'd':
+			d.debug = 1;
+			d.foreground = 1;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		case 'V':
+			printf("sshmedicd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("sshmedicd", d.foreground || test_only, d.debug);
+	if (conf_load(d.conf_path, &d.conf, 1, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sshmedicd: %s\n", err);
+		conf_free(&d.conf);
+		return EX_CONFIG;
+	}
+	if (test_only) {
+		printf("%s: configuration is valid\n", d.conf_path);
+		conf_free(&d.conf);
+		return 0;
+	}
+	if (geteuid() != 0)
+		warn_f("not running as root: repairs of root-owned files will fail");
+	d.started_ms = realtime_ms();
+	setup(&d);
+	emit_daemon(AUDIT_SERVICE_START, "sshmedic-daemon-start", 1, NULL);
+	logit("sshmedicd %s started, guarding %s", PACKAGE_VERSION,
+	    d.conf.sshd_config);
+	guard_start(&d);
+	loop(&d);
+	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
+	sock = conf_ctl_socket(&d.conf);
+	unlink(sock);
+	free(sock);
+	watch_close();
+	store_close(&d.store);
+	report_close();
+	conf_free(&d.conf);
+	return 0;
+}
