@@ -1,0 +1,25 @@
+/*
+ * Pieces of the sshmedic CLI shared between its files: output mode and the
+ * review commands that read the store directly.
+ */
+#ifndef SM_CLI_H
+#define SM_CLI_H
+
+#include "conf.h"
+#include "store.h"
+
+struct cli {
+	struct sm_conf conf;
+	int	 json;
+	struct store store;
+	int	 store_open;
+};
+
+/* Each returns a sysexits code. */
+int	cli_history(struct cli *c, int argc, char **argv);
+int	cli_diff(struct cli *c, int argc, char **argv);
+
+/* Opens the store read-mostly; 0 or EX_UNAVAILABLE after a message. */
+int	cli_open_store(struct cli *c);
+
+#endif
