@@ -72,7 +72,8 @@ void	conf_defaults(struct sm_conf *c);
  * out-of-range values, relative paths, and a file not owned by root or
  * writable by group/other (unless check_owner is 0, for unit tests); err
  * gets "FILE:LINE: reason". 0 on success. On failure c holds the defaults
- * only and must still be freed.
+ * only and must still be freed. c need not be initialised: conf_load fills
+ * the defaults itself (do not call conf_defaults first, it would leak).
  */
 int	conf_load(const char *path, struct sm_conf *c, int check_owner,
 	    char *err, size_t errlen);
