@@ -322,15 +322,22 @@ sm_stop_daemon() {
 
 sm_gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# sandbox + users + sshd + daemon + baseline: the usual start of a guard test.
-sm_setup_guarded() {
-	sm_sandbox
-	sm_start_sshd
-	sm_write_conf
+# sm_start_guard: sshmedic.conf, daemon, baseline generation, a first login
+# and a snapshot of the closure. Call after sm_sandbox and sm_start_sshd.
+sm_start_guard() {
+	[ -n "${SM_CONF:-}" ] || sm_write_conf
 	sm_start_daemon
 	sm_wait_event sshmedic-config-baseline >/dev/null ||
 	    sm_fail "no baseline generation"
 	sm_ssh_login "$SM_USER"
+	sm_snapshot
+}
+
+# sandbox + sshd + daemon + baseline: the usual start of a guard test.
+sm_setup_guarded() {
+	sm_sandbox
+	sm_start_sshd
+	sm_start_guard
 }
 
 # --- the JSON event log ---------------------------------------------------
@@ -349,10 +356,14 @@ sm_wait_event() {
 	grep "\"op\": *\"$op\"" "$T/events.json" | sed -n "${n}p"
 }
 
-# sm_next_event OP: waits for one more OP event than there is now. Call
-# sm_mark OP before the action, then sm_next_event OP after it.
-sm_mark() { SM_MARK=$(sm_count_op "$1"); }
-sm_next_event() { sm_wait_event "$1" $(( ${SM_MARK:-0} + 1 )); }
+# sm_next_event OP: waits for one more OP event than there was at the last
+# sm_mark OP... (call sm_mark before the action, sm_next_event after it).
+declare -A SM_MARKS=()
+sm_mark() {
+	local op
+	for op in "$@"; do SM_MARKS[$op]=$(sm_count_op "$op"); done
+}
+sm_next_event() { sm_wait_event "$1" $(( ${SM_MARKS[$1]:-0} + 1 )); }
 
 # sm_json_field LINE KEY: a string or number field of one JSON line.
 sm_json_field() {
@@ -420,6 +431,60 @@ sm_expect_rollback() {
 	[ -n "$evid" ] || sm_fail "$1: rollback event without id: $ev"
 	sm_ausearch_evid USYS_CONFIG "$evid" >/dev/null
 	sm_log "$1: rolled back, login ok, audit evid=$evid"
+}
+
+# sm_snapshot: remembers the closure ($T/etc) as it is now.
+sm_snapshot() {
+	rm -rf "$T/snap"
+	cp -a "$T/etc" "$T/snap"
+}
+
+sm_tree_meta() {
+	(cd "$1" && find . -printf '%p %y %m %u %g %s\n' | LC_ALL=C sort)
+}
+
+# sm_assert_restored WHAT: $T/etc is byte for byte, type, mode and owner the
+# snapshot again (editor leftovers such as vim's swap files excluded).
+sm_assert_restored() {
+	diff -r --no-dereference -x '.*.sw?' -x '*~' "$T/snap" "$T/etc" >"$T/diff.out" 2>&1 ||
+	    sm_fail "$1: closure differs from known-good: $(head -20 "$T/diff.out")"
+	diff <(sm_tree_meta "$T/snap" | grep -v -E '(\.sw.|~) ') \
+	    <(sm_tree_meta "$T/etc" | grep -v -E '(\.sw.|~) ') >"$T/diff.out" ||
+	    sm_fail "$1: types/modes/owners differ: $(cat "$T/diff.out")"
+}
+
+# sm_break WHAT CMD...: runs a command that breaks the closure; the change
+# must be rejected and rolled back to the snapshot, with a login and the
+# audit record afterwards.
+sm_break() {
+	local what=$1
+	shift
+	sm_mark sshmedic-config-rejected sshmedic-config-rollback
+	"$@" || sm_fail "$what: the breaking command failed"
+	sm_next_event sshmedic-config-rejected >/dev/null ||
+	    sm_fail "$what: change was not rejected"
+	sm_expect_rollback "$what"
+	sm_assert_restored "$what"
+}
+
+# sm_accept WHAT CMD...: runs a safe change; it must be found valid and not
+# rolled back.
+sm_accept() {
+	local what=$1
+	shift
+	sm_mark sshmedic-config-valid sshmedic-config-rollback \
+	    sshmedic-config-rejected
+	"$@" || sm_fail "$what: the command failed"
+	sm_next_event sshmedic-config-valid >/dev/null ||
+	    sm_fail "$what: safe change not found valid"
+	[ "$(sm_count_op sshmedic-config-rejected)" = \
+	    "${SM_MARKS[sshmedic-config-rejected]}" ] ||
+	    sm_fail "$what: safe change was rejected"
+	[ "$(sm_count_op sshmedic-config-rollback)" = \
+	    "${SM_MARKS[sshmedic-config-rollback]}" ] ||
+	    sm_fail "$what: safe change was rolled back"
+	sm_ssh_login "$SM_USER"
+	sm_log "$what: accepted as valid"
 }
 
 # --- cleanup --------------------------------------------------------------

@@ -1,0 +1,34 @@
+#!/bin/sh
+# C2: sshd_config or an included file deleted, truncated to garbage, replaced
+# by a directory or a dangling symlink: restored from known-good.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+sm_sandbox
+E=$T/etc
+D=$E/sshd_config.d
+printf 'ClientAliveInterval 60\nMaxSessions 8\n' >"$D/10-base.conf"
+chmod 0644 "$D/10-base.conf"
+sm_start_sshd
+sm_start_guard
+
+sm_break "main deleted" rm -f "$E/sshd_config"
+sm_break "main truncated to garbage" \
+    sh -c "printf '\\001\\002\\377garbage\\n' >'$E/sshd_config'"
+sm_quarantine_has garbage || sm_fail "garbage main not quarantined"
+sm_break "main emptied (defaults: port 22, no probe address)" \
+    sh -c ": >'$E/sshd_config'"
+sm_break "main replaced by a directory" \
+    sh -c "rm -f '$E/sshd_config' && mkdir '$E/sshd_config'"
+sm_break "main replaced by a dangling symlink" \
+    sh -c "rm -f '$E/sshd_config' && ln -s '$E/no-such-file' '$E/sshd_config'"
+
+sm_break "include deleted" rm -f "$D/10-base.conf"
+sm_break "include truncated to garbage" \
+    sh -c "printf 'x=y {{{ \\033[2J\\377\\376\\000\\n' >'$D/10-base.conf'"
+sm_break "include replaced by a directory" \
+    sh -c "rm -f '$D/10-base.conf' && mkdir '$D/10-base.conf'"
+[ -f "$D/10-base.conf" ] || sm_fail "directory not replaced by the file"
+sm_break "include replaced by a dangling symlink" \
+    sh -c "rm -f '$D/10-base.conf' && ln -s /nonexistent/sshmedic '$D/10-base.conf'"
+[ -L "$D/10-base.conf" ] && sm_fail "dangling symlink left in place"
+sm_pass
