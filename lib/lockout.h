@@ -39,7 +39,10 @@ int	lockout_eval(const char *dump, const struct lk_target *t,
 /*
  * Runs sshd -T -f config -C ... (bounded by timeout_ms), looks the user up
  * (getpwnam, getgrouplist) and calls lockout_eval. 1 can log in, 0 locked
- * out (reason), -1 could not evaluate (reason: sshd's stderr, bounded).
+ * out (reason), -1 could not evaluate (reason: sshd's stderr, bounded),
+ * errno EBADMSG when sshd -T itself exited non-zero for this connection
+ * (sshd would refuse it), else EINVAL/ETIMEDOUT/EIO/spawn or NSS errno.
+ * Implemented in validate.c, with the other code that runs sshd.
  */
 int	lockout_check(const char *sshd_bin, const char *config,
 	    const struct lk_target *t, int timeout_ms, char *reason,

@@ -1,3 +1,356 @@
-/* validate.c: to be written (see validate.h). */
+/*
+ * Running sshd to judge a closure: `sshd -t` for syntax, then `sshd -T -C`
+ * per protected user with the account looked up (lockout_check).
+ */
 #include "config.h"
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "lockout.h"
+#include "log.h"
+#include "misc.h"
+#include "spawn.h"
 #include "validate.h"
+#include "xmalloc.h"
+
+/*
+ * sshd -T prints ~10 KiB; a dump cut at the cap would hide lines (a
+ * DenyUsers entry), so a truncated one is refused rather than judged.
+ */
+#define VD_DUMP_CAP	(1024 * 1024)
+#define VD_NSS_BUF_MAX	(1024 * 1024)	/* getpwnam_r/getgrgid_r buffer */
+#define VD_MAX_GROUPS	65537		/* Linux NGROUPS_MAX + primary */
+
+struct vd_user {
+	struct passwd pw;
+	char	*pwbuf;
+	const char **names;
+	size_t	 ngroups;
+};
+
+/* The first line of s, control characters replaced: one-line reasons. */
+static void
+vd_first_line(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return;
+	/* sshd ends its stderr lines with \r\n */
+	for (i = 0; i + 1 < len && s[i] != '\0' && s[i] != '\n' &&
+	    s[i] != '\r'; i++)
+		out[i] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
+	out[i] = '\0';
+}
+
+static long
+vd_nss_start(int name)
+{
+	long n = sysconf(name);
+
+	return (n <= 0 || n > VD_NSS_BUF_MAX) ? 16384 : n;
+}
+
+/* getpwnam_r with a growing buffer. 0 (found or not: see *found), -1. */
+static int
+vd_getpw(const char *user, struct vd_user *u, int *found)
+{
+	struct passwd *res = NULL;
+	size_t sz = (size_t)vd_nss_start(_SC_GETPW_R_SIZE_MAX);
+	int r;
+
+	*found = 0;
+	for (;;) {
+		u->pwbuf = xmalloc(sz);
+		r = getpwnam_r(user, &u->pw, u->pwbuf, sz, &res);
+		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
+			break;
+		free(u->pwbuf);
+		u->pwbuf = NULL;
+		sz *= 2;
+	}
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	*found = res != NULL;
+	return 0;
+}
+
+/* Name of gid, or NULL when the group has no entry (sshd skips those). */
+static char *
+vd_group_name(gid_t gid)
+{
+	struct group gr, *res = NULL;
+	size_t sz = (size_t)vd_nss_start(_SC_GETGR_R_SIZE_MAX);
+	char *buf, *name = NULL;
+	int r;
+
+	for (;;) {
+		buf = xmalloc(sz);
+		r = getgrgid_r(gid, &gr, buf, sz, &res);
+		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
+			break;
+		free(buf);
+		sz *= 2;
+	}
+	if (r == 0 && res != NULL)
+		name = xstrdup(gr.gr_name);
+	free(buf);
+	return name;
+}
+
+/* The user's groups as sshd's ga_init sees them. 0, or -1 with errno. */
+static int
+vd_groups(const char *user, gid_t base, struct vd_user *u)
+{
+	gid_t *gids = NULL;
+	int ng = 64, tries, i;
+	char *name;
+
+	for (tries = 0; tries < 4; tries++) {
+		gids = xreallocarray(gids, (size_t)ng, sizeof(*gids));
+		if (getgrouplist(user, base, gids, &ng) != -1)
+			break;
+		if (ng <= 0 || ng > VD_MAX_GROUPS) {
+			free(gids);
+			errno = E2BIG;
+			return -1;
+		}
+	}
+	if (tries == 4) {
+		free(gids);
+		errno = EAGAIN;
+		return -1;
+	}
+	u->names = xcalloc((size_t)ng + 1, sizeof(*u->names));
+	for (i = 0; i < ng; i++)
+		if ((name = vd_group_name(gids[i])) != NULL)
+			u->names[u->ngroups++] = name;
+	free(gids);
+	return 0;
+}
+
+static void
+vd_user_free(struct vd_user *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->ngroups; i++)
+		free((char *)u->names[i]);
+	free(u->names);
+	free(u->pwbuf);
+	memset(u, 0, sizeof(*u));
+}
+
+/* Predicate: v can go into sshd's -C spec (split on ',') unharmed. */
+static int
+vd_spec_value_ok(const char *v)
+{
+	return v != NULL && *v != '\0' && strpbrk(v, ", \t\r\n") == NULL;
+}
+
+/*
+ * 1 can log in, 0 locked out (reason), -1 could not evaluate (reason) with
+ * errno: EBADMSG sshd -T exited non-zero (it refuses the configuration for
+ * this connection, as sshd would), EINVAL bad target, ETIMEDOUT, EFBIG
+ * dump over the cap, EIO sshd died by a signal, or the errno of spawning
+ * or of the user lookup.
+ */
+int
+lockout_check(const char *sshd_bin, const char *config,
+    const struct lk_target *t, int timeout_ms, char *reason, size_t rlen)
+{
+	struct spawn_res sr;
+	struct vd_user u;
+	struct lk_userinfo ui;
+	char *spec = NULL, *lport = NULL, line[256], how[96];
+	const char *host;
+	char *argv[7];
+	int ret = -1, found, saved;
+
+	memset(&sr, 0, sizeof(sr));
+	memset(&u, 0, sizeof(u));
+	if (reason != NULL && rlen > 0)
+		*reason = '\0';
+	if (sshd_bin == NULL || config == NULL || t == NULL ||
+	    !vd_spec_value_ok(t->user) || !vd_spec_value_ok(t->addr) ||
+	    (t->laddr != NULL && *t->laddr != '\0' &&
+	    !vd_spec_value_ok(t->laddr)) || t->lport < 0 || t->lport > 65535) {
+		snprintf(reason, rlen, "invalid lockout target");
+		errno = EINVAL;
+		return -1;
+	}
+	host = (t->host != NULL && *t->host != '\0') ? t->host : t->addr;
+	if (!vd_spec_value_ok(host)) {
+		snprintf(reason, rlen, "invalid host name for the guard");
+		errno = EINVAL;
+		return -1;
+	}
+	if (t->lport > 0)
+		xasprintf(&lport, ",lport=%d", t->lport);
+	xasprintf(&spec, "user=%s,host=%s,addr=%s%s%s%s", t->user, host,
+	    t->addr, t->laddr != NULL && *t->laddr != '\0' ? ",laddr=" : "",
+	    t->laddr != NULL ? t->laddr : "", lport != NULL ? lport : "");
+	argv[0] = (char *)sshd_bin;
+	argv[1] = "-T";
+	argv[2] = "-f";
+	argv[3] = (char *)config;
+	argv[4] = "-C";
+	argv[5] = spec;
+	argv[6] = NULL;
+	if (spawn_run(argv, NULL, NULL, 0, timeout_ms, VD_DUMP_CAP, &sr) != 0) {
+		saved = errno;
+		snprintf(reason, rlen, "cannot run %s: %s", sshd_bin,
+		    strerror(saved));
+		errno = saved;
+		goto out;
+	}
+	if (!spawn_ok(&sr)) {
+		vd_first_line(sr.err != NULL ? sr.err : "", line,
+		    sizeof(line));
+		snprintf(reason, rlen, "sshd -T for %s: %s%s%s", t->user,
+		    spawn_describe(&sr, how, sizeof(how)), *line ? ": " : "",
+		    line);
+		errno = sr.timed_out ? ETIMEDOUT : sr.exited ? EBADMSG : EIO;
+		goto out;
+	}
+	if (sr.out_truncated) {
+		snprintf(reason, rlen, "sshd -T output over %d bytes",
+		    VD_DUMP_CAP);
+		errno = EFBIG;
+		goto out;
+	}
+	if (vd_getpw(t->user, &u, &found) != 0) {
+		saved = errno;
+		snprintf(reason, rlen, "getpwnam %s: %s", t->user,
+		    strerror(saved));
+		errno = saved;
+		goto out;
+	}
+	memset(&ui, 0, sizeof(ui));
+	if (found) {
+		if (vd_groups(t->user, u.pw.pw_gid, &u) != 0) {
+			saved = errno;
+			snprintf(reason, rlen, "getgrouplist %s: %s", t->user,
+			    strerror(saved));
+			errno = saved;
+			goto out;
+		}
+		ui.exists = 1;
+		ui.uid = u.pw.pw_uid;
+		ui.home = u.pw.pw_dir;
+		ui.groups = u.names;
+		ui.ngroups = u.ngroups;
+	}
+	ret = lockout_eval(sr.out, t, &ui, reason, rlen);
+	debug_f("%s: %s", spec, ret ? "can log in" : reason);
+ out:
+	saved = errno;
+	vd_user_free(&u);
+	spawn_res_free(&sr);
+	free(spec);
+	free(lport);
+	errno = saved;
+	return ret;
+}
+
+const char *
+validate_verdict_name(enum vd_verdict v)
+{
+	switch (v) {
+	case VD_VALID:
+		return "valid";
+	case VD_SYNTAX:
+		return "syntax";
+	case VD_LOCKOUT:
+		return "lockout";
+	case VD_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
+
+/* sshd -t; VD_VALID when it passed, else the verdict with r filled. */
+static enum vd_verdict
+vd_syntax(const struct sm_conf *c, struct vd_result *r)
+{
+	struct spawn_res sr;
+	char *argv[5], how[96];
+
+	memset(&sr, 0, sizeof(sr));
+	argv[0] = c->sshd_binary;
+	argv[1] = "-t";
+	argv[2] = "-f";
+	argv[3] = c->sshd_config;
+	argv[4] = NULL;
+	if (spawn_run(argv, NULL, NULL, 0, c->sshd_test_timeout_ms,
+	    VALIDATE_DETAIL_MAX, &sr) != 0) {
+		snprintf(r->reason, sizeof(r->reason), "cannot run %s: %s",
+		    c->sshd_binary, strerror(errno));
+		return VD_ERROR;
+	}
+	r->test_ms = sr.elapsed_ms;
+	sm_strlcpy(r->detail, sr.err != NULL ? sr.err : "", sizeof(r->detail));
+	if (spawn_ok(&sr)) {
+		spawn_res_free(&sr);
+		return VD_VALID;
+	}
+	spawn_describe(&sr, how, sizeof(how));
+	if (!sr.exited || sr.timed_out) {
+		snprintf(r->reason, sizeof(r->reason), "sshd -t %s", how);
+		spawn_res_free(&sr);
+		return VD_ERROR;
+	}
+	vd_first_line(sr.err != NULL ? sr.err : "", r->reason,
+	    sizeof(r->reason));
+	if (r->reason[0] == '\0')
+		snprintf(r->reason, sizeof(r->reason), "sshd -t %s", how);
+	spawn_res_free(&sr);
+	return VD_SYNTAX;
+}
+
+enum vd_verdict
+validate_config(const struct sm_conf *c, struct vd_result *r)
+{
+	const struct conf_user *pu;
+	struct lk_target t;
+	char why[400];
+	size_t i;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((r->verdict = vd_syntax(c, r)) != VD_VALID)
+		return r->verdict;
+	for (i = 0; i < c->nprotected; i++) {
+		pu = &c->protected_users[i];
+		memset(&t, 0, sizeof(t));
+		t.user = pu->name;
+		t.addr = pu->addr != NULL ? pu->addr : c->probe_address;
+		t.host = pu->host != NULL ? pu->host : t.addr;
+		t.laddr = c->probe_address;
+		t.lport = c->probe_port;
+		rc = lockout_check(c->sshd_binary, c->sshd_config, &t,
+		    c->sshd_test_timeout_ms, why, sizeof(why));
+		if (rc == 1)
+			continue;
+		/* sshd -T refusing this connection's config is a lockout too */
+		r->verdict = (rc == 0 || errno == EBADMSG) ?
+		    VD_LOCKOUT : VD_ERROR;
+		snprintf(r->reason, sizeof(r->reason), "%s: %s", pu->name,
+		    why);
+		return r->verdict;
+	}
+	return VD_VALID;
+}

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <pwd.h>
 
+#include "conf.h"
 #include "lockout.h"
+#include "validate.h"
 
 /*
  * Captured from /usr/sbin/sshd -T (9.2p1, Debian) with UsePAM yes and
@@ -450,6 +452,319 @@ t_bounds(void **state)
 	assert_reason(f, "1024");
 }
 
+
+/*
+ * Real sshd: a sandboxed config in a temp dir (own host key, own keys
+ * directory, port 2222 on 127.0.0.1), evaluated for the existing accounts
+ * root and nobody. Nothing under /etc/ssh is read or written.
+ */
+#define SSHD	"/usr/sbin/sshd"
+
+struct rx {
+	char	*dir;
+	char	 conf[1024];
+	char	 reason[512];
+	struct lk_target t;
+};
+
+static int
+rx_setup(void **state)
+{
+	struct rx *x = calloc(1, sizeof(*x));
+	char cmd[2048], path[1024];
+
+	assert_non_null(x);
+	x->dir = unit_mkdtemp();
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -q -t ed25519 -N '' "
+	    "-f '%s/hk' >/dev/null", x->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/keys", x->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/conf.d", x->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/keys/root", x->dir);
+	unit_write(path, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA root\n");
+	snprintf(path, sizeof(path), "%s/keys/nobody", x->dir);
+	unit_write(path, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA nobody\n");
+	snprintf(x->conf, sizeof(x->conf), "%s/sshd_config", x->dir);
+	x->t.user = "root";
+	x->t.addr = "10.1.2.3";
+	x->t.host = "bastion.example.com";
+	x->t.laddr = "127.0.0.1";
+	x->t.lport = 2222;
+	*state = x;
+	return 0;
+}
+
+static int
+rx_teardown(void **state)
+{
+	struct rx *x = *state;
+
+	unit_rmtree(x->dir);
+	free(x);
+	return 0;
+}
+
+/* Writes sshd_config: pre, the sandbox lines, then post. */
+static void
+rx_config(struct rx *x, const char *pre, const char *post)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+	    "%s"
+	    "HostKey %s/hk\n"
+	    "Port 2222\n"
+	    "ListenAddress 127.0.0.1\n"
+	    "AuthorizedKeysFile %s/keys/%%u\n"
+	    "PasswordAuthentication no\n"
+	    "KbdInteractiveAuthentication no\n"
+	    "%s",
+	    pre ? pre : "", x->dir, x->dir, post ? post : "");
+	unit_write(x->conf, text);
+}
+
+static int
+rx_check(struct rx *x)
+{
+	int r;
+
+	memset(x->reason, 'X', sizeof(x->reason));
+	r = lockout_check(SSHD, x->conf, &x->t, 5000, x->reason,
+	    sizeof(x->reason));
+	assert_non_null(memchr(x->reason, '\0', sizeof(x->reason)));
+	if (getenv("UNIT_VERBOSE") != NULL)
+		fprintf(stderr, "  => %d %s\n", r, x->reason);
+	return r;
+}
+
+/* sshd -T as root needs its privilege separation directory. */
+static int
+rx_usable(void)
+{
+	return access(SSHD, X_OK) == 0 &&
+	    (geteuid() != 0 || access("/run/sshd", F_OK) == 0);
+}
+
+#define RX_REQUIRE() do { \
+	if (!rx_usable()) { \
+		fprintf(stderr, "skipped: no " SSHD " or no /run/sshd\n"); \
+		skip(); \
+	} \
+} while (0)
+
+static void
+t_real_basic(void **state)
+{
+	struct rx *x = *state;
+
+	RX_REQUIRE();
+	rx_config(x, NULL, NULL);
+	assert_int_equal(rx_check(x), 1);
+	rx_config(x, NULL, "PermitRootLogin no\n");
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "PermitRootLogin no");
+	/* listen address and port moved */
+	x->t.laddr = "127.0.0.2";
+	rx_config(x, NULL, NULL);
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "nothing serves 127.0.0.2:2222");
+	x->t.laddr = "127.0.0.1";
+	x->t.lport = 22;
+	assert_int_equal(rx_check(x), 0);
+	x->t.lport = 2222;
+	/* root's key file gone */
+	snprintf(x->reason, sizeof(x->reason), "%s/keys/root", x->dir);
+	assert_int_equal(unlink(x->reason), 0);
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "keys/root");
+}
+
+static void
+t_real_match(void **state)
+{
+	struct rx *x = *state;
+
+	RX_REQUIRE();
+	rx_config(x, NULL, "Match User root\n\tPubkeyAuthentication no\n");
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "PubkeyAuthentication no");
+	x->t.user = "nobody";
+	assert_int_equal(rx_check(x), 1);
+
+	x->t.user = "root";
+	rx_config(x, NULL, "Match Address 10.0.0.0/8\n\tDenyUsers root\n");
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "DenyUsers pattern 'root'");
+	x->t.addr = "192.168.7.7";
+	x->t.host = NULL;
+	assert_int_equal(rx_check(x), 1);
+
+	rx_config(x, NULL, "Match Host *.example.com\n\tAllowUsers admin\n");
+	assert_int_equal(rx_check(x), 1);
+	x->t.host = "bastion.example.com";
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "AllowUsers");
+}
+
+static void
+t_real_groups(void **state)
+{
+	struct rx *x = *state;
+
+	RX_REQUIRE();
+	x->t.user = "nobody";
+	rx_config(x, NULL, "AllowGroups nogroup\n");
+	assert_int_equal(rx_check(x), 1);
+	rx_config(x, NULL, "AllowGroups root\n");
+	assert_int_equal(rx_check(x), 0);
+	rx_config(x, NULL, "DenyGroups nog*\n");
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "group nogroup of nobody");
+	x->t.user = "root";
+	assert_int_equal(rx_check(x), 1);
+}
+
+static void
+t_real_include_first_wins(void **state)
+{
+	struct rx *x = *state;
+	char inc[1200], path[1024];
+
+	RX_REQUIRE();
+	snprintf(path, sizeof(path), "%s/conf.d/10-lock.conf", x->dir);
+	unit_write(path, "PubkeyAuthentication no\n");
+	/* the drop-in comes first: its value wins over the main file's */
+	snprintf(inc, sizeof(inc), "Include %s/conf.d/*.conf\n", x->dir);
+	rx_config(x, inc, "PubkeyAuthentication yes\n");
+	assert_int_equal(rx_check(x), 0);
+	assert_reason(x, "PubkeyAuthentication no");
+	/* the main file's own line first: it wins */
+	rx_config(x, "PubkeyAuthentication yes\n", inc);
+	assert_int_equal(rx_check(x), 1);
+}
+
+static void
+t_real_errors(void **state)
+{
+	struct rx *x = *state;
+	char path[1024];
+
+	RX_REQUIRE();
+	rx_config(x, NULL, NULL);
+	x->t.user = "sshmedic-no-such-user";
+	assert_int_equal(rx_check(x), 0);
+	assert_string_equal(x->reason, "no such user");
+	x->t.user = "root";
+
+	/* a target sshd's -C cannot carry */
+	x->t.user = "ro,ot";
+	assert_int_equal(rx_check(x), -1);
+	assert_int_equal(errno, EINVAL);
+	x->t.user = "";
+	assert_int_equal(rx_check(x), -1);
+	x->t.user = "root";
+	x->t.addr = NULL;
+	assert_int_equal(rx_check(x), -1);
+	x->t.addr = "10.1.2.3";
+
+	rx_config(x, "NoSuchKeyword yes\n", NULL);
+	assert_int_equal(rx_check(x), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_reason(x, "exit 255");
+	assert_reason(x, "Bad configuration option: NoSuchKeyword");
+	assert_null(strchr(x->reason, '?'));
+
+	assert_int_equal(lockout_check("/nonexistent/sshd", x->conf, &x->t,
+	    1000, x->reason, sizeof(x->reason)), -1);
+	assert_reason(x, "/nonexistent/sshd");
+
+	/* a hung sshd is bounded by the timeout */
+	snprintf(path, sizeof(path), "%s/hang", x->dir);
+	unit_write(path, "#!/bin/sh\nexec sleep 30\n");
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_int_equal(lockout_check(path, x->conf, &x->t, 200, x->reason,
+	    sizeof(x->reason)), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_reason(x, "timed out");
+}
+
+/* An sm_conf for the sandbox, protecting root (and nobody if asked). */
+static void
+rx_conf(struct rx *x, struct sm_conf *c, const char *bin, int nobody)
+{
+	conf_defaults(c);
+	free(c->sshd_binary);
+	c->sshd_binary = strdup(bin);
+	free(c->sshd_config);
+	c->sshd_config = strdup(x->conf);
+	free(c->probe_address);
+	c->probe_address = strdup("127.0.0.1");
+	c->probe_port = 2222;
+	c->nprotected = nobody ? 2 : 1;
+	c->protected_users = calloc(2, sizeof(*c->protected_users));
+	assert_non_null(c->protected_users);
+	c->protected_users[0].name = strdup("root");
+	c->protected_users[0].addr = strdup("10.1.2.3");
+	c->protected_users[0].host = strdup("10.1.2.3");
+	c->protected_users[1].name = strdup("nobody");
+	c->protected_users[1].addr = strdup("127.0.0.1");
+	c->protected_users[1].host = strdup("127.0.0.1");
+}
+
+static void
+t_validate(void **state)
+{
+	struct rx *x = *state;
+	struct sm_conf c;
+	struct vd_result r;
+
+	RX_REQUIRE();
+	rx_conf(x, &c, SSHD, 1);
+	rx_config(x, NULL, NULL);
+	assert_int_equal(validate_config(&c, &r), VD_VALID);
+	assert_int_equal(r.verdict, VD_VALID);
+	assert_true(r.test_ms >= 0 && r.test_ms < 5000);
+	assert_string_equal(r.reason, "");
+
+	rx_config(x, "Port banana\n", NULL);
+	assert_int_equal(validate_config(&c, &r), VD_SYNTAX);
+	assert_non_null(strstr(r.reason, "line 1"));
+	assert_null(strchr(r.reason, '\n'));
+	assert_non_null(strstr(r.detail, "Badly formatted port number"));
+
+	/* the second protected user is locked out, the first is not */
+	rx_config(x, NULL, "DenyUsers nobody\n");
+	assert_int_equal(validate_config(&c, &r), VD_LOCKOUT);
+	assert_non_null(strstr(r.reason, "nobody: DenyUsers pattern"));
+	assert_string_equal(validate_verdict_name(r.verdict), "lockout");
+	c.nprotected = 1;
+	assert_int_equal(validate_config(&c, &r), VD_VALID);
+	c.nprotected = 0;
+	rx_config(x, NULL, "DenyUsers *\n");
+	assert_int_equal(validate_config(&c, &r), VD_VALID);
+	c.nprotected = 2;
+
+	free(c.sshd_binary);
+	c.sshd_binary = strdup("/nonexistent/sshd");
+	assert_int_equal(validate_config(&c, &r), VD_ERROR);
+	assert_string_equal(validate_verdict_name(r.verdict), "error");
+	conf_free(&c);
+}
+
+static void
+t_verdict_names(void **state)
+{
+	(void)state;
+	assert_string_equal(validate_verdict_name(VD_VALID), "valid");
+	assert_string_equal(validate_verdict_name(VD_SYNTAX), "syntax");
+	assert_string_equal(validate_verdict_name(VD_LOCKOUT), "lockout");
+	assert_string_equal(validate_verdict_name(VD_ERROR), "error");
+	assert_string_equal(validate_verdict_name((enum vd_verdict)42),
+	    "unknown");
+}
+
 int
 main(void)
 {
@@ -469,6 +784,19 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_keysfile, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(t_listen, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(t_bounds, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(t_real_basic, rx_setup,
+		    rx_teardown),
+		cmocka_unit_test_setup_teardown(t_real_match, rx_setup,
+		    rx_teardown),
+		cmocka_unit_test_setup_teardown(t_real_groups, rx_setup,
+		    rx_teardown),
+		cmocka_unit_test_setup_teardown(t_real_include_first_wins,
+		    rx_setup, rx_teardown),
+		cmocka_unit_test_setup_teardown(t_real_errors, rx_setup,
+		    rx_teardown),
+		cmocka_unit_test_setup_teardown(t_validate, rx_setup,
+		    rx_teardown),
+		cmocka_unit_test(t_verdict_names),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
