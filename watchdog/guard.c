@@ -195,6 +195,7 @@ promote(struct daemon *d, const struct closure *cl, const char *why)
 		manifest_free(&prev);
 	g->good_gen = gen;
 	sm_strlcpy(g->good_digest, cl->digest, sizeof(g->good_digest));
+	g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);
 	g->candidate_digest[0] = '\0';
 	g->promotions++;
 	emit(d, AUDIT_USYS_CONFIG, prev_gen == 0 ? "sshmedic-config-baseline" :
@@ -252,8 +253,8 @@ fight_slot(struct guard *g, const char *digest, int64_t now, int window)
 	return oldest;
 }
 
-/* Makes sshd serve what is on disk now; audited. */
-static void
+/* Makes sshd serve what is on disk now; audited. 0 serving, -1 not. */
+static int
 reload_sshd(struct daemon *d, const char *why)
 {
 	char reason[512], msg[600];
@@ -266,6 +267,37 @@ reload_sshd(struct daemon *d, const char *why)
 	emit(d, AUDIT_SERVICE_START, started ? "sshmedic-sshd-start" :
 	    "sshmedic-sshd-reload", r == 0, d->guard.good_gen, 0, NULL, msg,
 	    NULL, NULL);
+	return r;
+}
+
+/*
+ * After a rollback the known-good files are on disk; sshd must serve them.
+ * If sshd has not loaded anything since the known-good generation was
+ * served (its pidfile is unchanged), it still serves it and a banner probe
+ * proves that; otherwise it may have loaded the rejected files: reload.
+ * 0 serving (how in msg), -1 not.
+ */
+static int
+ensure_served(struct daemon *d, char *msg, size_t len)
+{
+	struct guard *g = &d->guard;
+	char reason[256];
+
+	if (sshd_pid(&d->conf) != 0 && g->good_pid_mtime != 0 &&
+	    sshd_pidfile_mtime_ms(&d->conf) == g->good_pid_mtime &&
+	    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+		snprintf(msg, len, "sshd never loaded the rejected files and "
+		    "still serves generation %lu", g->good_gen);
+		return 0;
+	}
+	if (reload_sshd(d, "serve the restored known-good configuration") == 0) {
+		g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);
+		snprintf(msg, len, "sshd reloaded and serves generation %lu",
+		    g->good_gen);
+		return 0;
+	}
+	snprintf(msg, len, "sshd does not serve generation %lu", g->good_gen);
+	return -1;
 }
 
 /* Puts the known-good generation back; the fight check first. */
@@ -277,7 +309,7 @@ do_rollback(struct daemon *d, const char *why)
 	struct manifest m;
 	struct rb_result rr;
 	struct closure cl;
-	char evid[33], reason[768];
+	char evid[33], reason[1024], served[256];
 	int64_t now = monotime_ms();
 	int r;
 
@@ -318,24 +350,33 @@ do_rollback(struct daemon *d, const char *why)
 	r = rollback_to(&d->store, &m, d->conf.sshd_dir, evid, &rr);
 	f->count++;
 	g->rollbacks++;
+	daemon_set_deadline(d, DL_GRACE, 0);
+	read_closure(d, &cl);
+	sm_strlcpy(g->seen_digest, cl.digest, sizeof(g->seen_digest));
+	served[0] = '\0';
+	if (r == 0 && strcmp(cl.digest, g->good_digest) != 0) {
+		r = -1;
+		snprintf(rr.reason, sizeof(rr.reason), "the closure still "
+		    "differs from generation %lu after the restore", m.gen);
+	}
+	if (r == 0) {
+		set_state(d, GS_WATCHING);
+		if (ensure_served(d, served, sizeof(served)) == -1)
+			r = -1;
+	}
+	closure_free(&cl);
 	if (r == 0)
-		snprintf(reason, sizeof(reason), "%s", why);
+		snprintf(reason, sizeof(reason), "%s; %s", why, served);
 	else
-		snprintf(reason, sizeof(reason), "%s; rollback failed: %s", why,
-		    rr.reason);
+		snprintf(reason, sizeof(reason), "%s; rollback failed: %s%s%s",
+		    why, rr.reason[0] ? rr.reason : served,
+		    rr.reason[0] && served[0] ? "; " : "",
+		    rr.reason[0] ? served : "");
+	/* Emitted last: the record says whether sshd serves the result. */
 	emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-rollback", r == 0, m.gen, 0,
 	    rr.files, reason, NULL, evid);
 	rb_result_free(&rr);
 	manifest_free(&m);
-	daemon_set_deadline(d, DL_GRACE, 0);
-
-	read_closure(d, &cl);
-	sm_strlcpy(g->seen_digest, cl.digest, sizeof(g->seen_digest));
-	if (strcmp(cl.digest, g->good_digest) == 0) {
-		set_state(d, GS_WATCHING);
-		reload_sshd(d, "serve the restored known-good configuration");
-	}
-	closure_free(&cl);
 }
 
 /*
@@ -613,6 +654,9 @@ guard_start(struct daemon *d)
 	look(d, 1);
 	if (r == 1)
 		reload_sshd(d, "serve the configuration of the completed rollback");
+	/* What sshd serves now is taken to be what it loaded last. */
+	if (g->state == GS_WATCHING && g->good_pid_mtime == 0)
+		g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);
 }
 
 int
@@ -705,7 +749,8 @@ guard_rollback(struct daemon *d, unsigned long gen, char *msg, size_t len)
 	if (r != 0)
 		return -1;
 	daemon_set_deadline(d, DL_GRACE, 0);
-	reload_sshd(d, "serve the generation restored on request");
+	if (reload_sshd(d, "serve the generation restored on request") == 0)
+		g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);
 	/* An older generation put back becomes the newest known-good. */
 	read_closure(d, &cl);
 	sm_strlcpy(g->seen_digest, cl.digest, sizeof(g->seen_digest));

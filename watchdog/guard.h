@@ -47,6 +47,7 @@ struct guard {
 	char	 rejected_digest[DIGEST_HEX_LEN + 1];
 	char	 rejected_reason[512];
 	int64_t	 paused_until_ms;	/* realtime; 0: not paused */
+	int64_t	 good_pid_mtime;	/* sshd's pidfile when known-good was served */
 	struct guard_fight fights[GUARD_MAX_FIGHTS];
 	struct guard_writer writers[GUARD_MAX_WRITERS];
 	int64_t	 writers_since_ms;	/* monotonic, first unclosed write */
