@@ -105,6 +105,16 @@ const struct mf_entry *manifest_find(const struct manifest *m,
 int	store_quarantine_add(struct store *st, const char *evid,
 	    const char *path, const char *reason);
 
+/*
+ * Moves whatever is at path (a directory where a file belongs, a special
+ * file, a file too big to copy) into the event's quarantine directory when
+ * that is on the same filesystem, else to a hidden sibling
+ * ".NAME.sshmedic-<evid>"; either way a .meta (with moved_to=) records it.
+ * Never deletes anything. 0/-1 with errno (ENOENT: nothing at path).
+ */
+int	store_quarantine_move(struct store *st, const char *evid,
+	    const char *path, const char *reason);
+
 /* Newest-first list of quarantine directory names (malloc'd). 0/-1. */
 int	store_quarantine_list(struct store *st, char ***names, size_t *n);
 
