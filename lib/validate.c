@@ -31,6 +31,7 @@
 #define VD_DUMP_CAP	(1024 * 1024)
 #define VD_NSS_BUF_MAX	(1024 * 1024)	/* getpwnam_r/getgrgid_r buffer */
 #define VD_MAX_GROUPS	65537		/* Linux NGROUPS_MAX + primary */
+#define VD_NO_PRIVSEP	"Missing privilege separation directory"
 
 struct vd_user {
 	struct passwd pw;
@@ -318,6 +319,13 @@ vd_syntax(const struct sm_conf *c, struct vd_result *r)
 	if (r->reason[0] == '\0')
 		snprintf(r->reason, sizeof(r->reason), "sshd -t %s", how);
 	spawn_res_free(&sr);
+	/*
+	 * A missing /run/sshd (S3, tmpfs /run after a reboot) fails every
+	 * config alike; rolling back would not help, so it is no verdict on
+	 * the files.
+	 */
+	if (strstr(r->detail, VD_NO_PRIVSEP) != NULL)
+		return VD_ERROR;
 	return VD_SYNTAX;
 }
 

@@ -719,6 +719,7 @@ t_validate(void **state)
 	struct rx *x = *state;
 	struct sm_conf c;
 	struct vd_result r;
+	char path[1024];
 
 	RX_REQUIRE();
 	rx_conf(x, &c, SSHD, 1);
@@ -745,6 +746,26 @@ t_validate(void **state)
 	rx_config(x, NULL, "DenyUsers *\n");
 	assert_int_equal(validate_config(&c, &r), VD_VALID);
 	c.nprotected = 2;
+
+	/* sshd without /run/sshd says nothing about the config */
+	snprintf(path, sizeof(path), "%s/noprivsep", x->dir);
+	unit_write(path, "#!/bin/sh\necho 'Missing privilege separation "
+	    "directory: /run/sshd' >&2\nexit 255\n");
+	assert_int_equal(chmod(path, 0755), 0);
+	free(c.sshd_binary);
+	c.sshd_binary = strdup(path);
+	assert_int_equal(validate_config(&c, &r), VD_ERROR);
+	assert_non_null(strstr(r.reason, "privilege separation"));
+
+	/* sshd -t hanging is an error, not a syntax verdict */
+	snprintf(path, sizeof(path), "%s/hang", x->dir);
+	unit_write(path, "#!/bin/sh\nexec sleep 30\n");
+	assert_int_equal(chmod(path, 0755), 0);
+	free(c.sshd_binary);
+	c.sshd_binary = strdup(path);
+	c.sshd_test_timeout_ms = 200;
+	assert_int_equal(validate_config(&c, &r), VD_ERROR);
+	assert_non_null(strstr(r.reason, "timed out"));
 
 	free(c.sshd_binary);
 	c.sshd_binary = strdup("/nonexistent/sshd");
