@@ -342,6 +342,10 @@ res_init(struct spawn_res *r, struct spawn_buf *out, struct spawn_buf *err,
 	out->fd = err->fd = -1;
 }
 
+/*
+ * 0 when the program ran (how it ended is in r), -1 with errno when it
+ * could not be started (r then holds nothing to free).
+ */
 int
 spawn_run(char *const argv[], char *const envp[], const char *stdin_buf,
     size_t stdin_len, int timeout_ms, size_t cap, struct spawn_res *r)
@@ -460,12 +464,14 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_buf,
 	return -1;
 }
 
+/* Predicate: exited with status 0 before the deadline. */
 int
 spawn_ok(const struct spawn_res *r)
 {
 	return r->exited && r->status == 0 && !r->timed_out;
 }
 
+/* Frees the capture buffers and zeroes r. */
 void
 spawn_res_free(struct spawn_res *r)
 {
@@ -474,6 +480,7 @@ spawn_res_free(struct spawn_res *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Returns buf, always terminated. */
 const char *
 spawn_describe(const struct spawn_res *r, char *buf, size_t len)
 {
