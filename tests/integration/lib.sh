@@ -503,7 +503,11 @@ sm_cleanup() {
 	trap - EXIT INT TERM HUP
 	set +e
 	SM_DEADLINE=5
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$T" ]; then
+	case $rc in 129|130|143)
+		[ "${SM_DUMP_ON_SIGNAL:-1}" = 0 ] && SM_FAILED_MSG=quiet ;;
+	esac
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$T" ] &&
+	    [ "$SM_FAILED_MSG" != quiet ]; then
 		{
 			echo "=== $SM_TEST failed (rc=$rc) ${SM_FAILED_MSG:-}"
 			[ -f "$T/daemon.log" ] &&
