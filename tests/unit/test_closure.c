@@ -190,7 +190,6 @@ t_relative_sshdir(void **state)
 	assert_true(has_dir(&cl, other));
 	closure_free(&cl);
 	/* a trailing slash on sshdir changes nothing */
-	xasprintf(&m, "%s/main", other);
 	assert_int_equal(closure_read(m, P(fx, ""), &cl), 0);
 	assert_non_null(closure_find(&cl, P(fx, "inc.conf")));
 	closure_free(&cl);
@@ -396,10 +395,34 @@ t_self_include(void **state)
 	assert_int_equal(fx->cl.truncated, 1);
 }
 
+/* Exit status of sshd -t -f conf, or -1 when there is no sshd here. */
+static int
+sshd_check(struct fx *fx, const char *conf)
+{
+	char *cmd;
+	int r;
+
+	if (access("/usr/sbin/sshd", X_OK) != 0 ||
+	    access("/usr/bin/ssh-keygen", X_OK) != 0)
+		return -1;
+	if (access(P(fx, "hk"), R_OK) != 0) {
+		xasprintf(&cmd, "ssh-keygen -q -t ed25519 -N '' -f '%s' "
+		    ">/dev/null", P(fx, "hk"));
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	xasprintf(&cmd, "/usr/sbin/sshd -t -f '%s' >/dev/null 2>&1", conf);
+	r = system(cmd);
+	free(cmd);
+	return r;
+}
+
 static void
 t_glob_cache(void **state)
 {
 	struct fx *fx = *state;
+	char *inc, *text;
+	int r;
 
 	/*
 	 * sshd caches each matched file under its glob only after parsing it:
@@ -407,16 +430,24 @@ t_glob_cache(void **state)
 	 * does not loop, an earlier one including it loops to the limit.
 	 */
 	MK(fx, "g");
-	W(fx, "g/a.conf", "X y\n");
-	W(fx, "g/b.conf", "Include g/*.conf\n");
-	W(fx, "main", "Include g/*.conf\n");
+	xasprintf(&inc, "Include %s\n", P(fx, "g/*.conf"));
+	xasprintf(&text, "HostKey %s\n%s", P(fx, "hk"), inc);
+	W(fx, "main", text);
+	W(fx, "g/a.conf", "PermitRootLogin no\n");
+	W(fx, "g/b.conf", inc);
 	readc(fx, "main");
 	assert_int_equal(fx->cl.truncated, 0);
 	assert_int_equal(fx->cl.nproblems, 0);
-	W(fx, "g/a.conf", "Include g/*.conf\n");
-	W(fx, "g/b.conf", "X y\n");
+	r = sshd_check(fx, P(fx, "main"));
+	assert_true(r == -1 || r == 0);
+	W(fx, "g/a.conf", inc);
+	W(fx, "g/b.conf", "PermitRootLogin no\n");
 	readc(fx, "main");
 	assert_int_equal(fx->cl.truncated, 1);
+	assert_true(has_problem(&fx->cl, "too many recursive"));
+	assert_int_not_equal(sshd_check(fx, P(fx, "main")), 0);
+	free(inc);
+	free(text);
 }
 
 static void
@@ -868,6 +899,25 @@ t_sshd_crosscheck(void **state)
 	assert_int_equal(count_role(&fx->cl, CL_INCLUDE), 7);
 	assert_non_null(closure_find(&fx->cl, P(fx, "hk")));
 	assert_int_equal(count_role(&fx->cl, CL_HOSTKEY), 1);
+
+	/* the tokeniser: quotes, '=', case, comments, escapes */
+	W(fx, "t a", "");
+	W(fx, "t#b", "");
+	W(fx, "tc", "");
+	W(fx, "t d", "");
+	W(fx, "te", "");
+	W(fx, "tf", "");
+	xasprintf(&text, "HostKey %s\n  iNcLuDe = \"%s\" %s\n"
+	    "# Include %s\n\"Include\"=%s # %s\nInclude %s\\ d\r\n"
+	    "Include '%s'\n", P(fx, "hk"), P(fx, "t a"), P(fx, "t#b"),
+	    P(fx, "tf"), P(fx, "tc"), P(fx, "tf"), P(fx, "t"), P(fx, "te"));
+	W(fx, "main", text);
+	free(text);
+	readc(fx, "main");
+	assert_int_equal(sshd_includes(P(fx, "main"), got, sizeof(got)), 0);
+	ours(&fx->cl, want, sizeof(want));
+	assert_string_equal(got, want);
+	assert_int_equal(count_role(&fx->cl, CL_INCLUDE), 5);
 
 	/* past the depth limit both give up */
 	chain(fx, 17);
