@@ -57,6 +57,14 @@ int	report_audit_active(void);
 int	report_format_audit(const struct report_ev *ev, const char *evid,
 	    char *buf, size_t len);
 
+/*
+ * Builds the syslog line (type=, op=, res=, the fields with quotes,
+ * backslashes and control characters escaped, evid=) into buf, truncated
+ * to fit; exposed for unit tests.
+ */
+void	report_format_syslog(const struct report_ev *ev, const char *evid,
+	    char *buf, size_t len);
+
 /* Builds the JSON line (no newline) for unit tests; malloc'd string. */
 char	*report_format_json(const struct report_ev *ev, const char *evid,
 	    long long time_ms);
