@@ -60,6 +60,7 @@ struct cl_ctx {
 	size_t		 parses;
 	long long	 bytes;
 	int		 work_noted;
+	int		 depth_noted;
 	int		 files_noted;
 };
 
@@ -518,6 +519,19 @@ cl_strcmp(const void *a, const void *b)
 	return strcmp(*(char * const *)a, *(char * const *)b);
 }
 
+/* sshd dies at the first one; later ones would only repeat it. */
+static void
+cl_too_deep(struct cl_ctx *ctx, const char *from, int line, const char *path,
+    int depth)
+{
+	ctx->cl->truncated = 1;
+	if (ctx->depth_noted++)
+		return;
+	cl_problem(ctx, from, line, "include %s: too many recursive "
+	    "configuration includes (depth %d > %d)", path, depth,
+	    CLOSURE_MAX_DEPTH);
+}
+
 /* Parses one more copy of a file sshd reads again (include cache hit). */
 static void
 cl_reparse(struct cl_ctx *ctx, int idx, const char *from, int line,
@@ -530,10 +544,7 @@ cl_reparse(struct cl_ctx *ctx, int idx, const char *from, int line,
 
 	path = ctx->cl->files[idx].path;
 	if (depth > CLOSURE_MAX_DEPTH) {
-		ctx->cl->truncated = 1;
-		cl_problem(ctx, from, line, "include %s: too many recursive "
-		    "configuration includes (depth %d > %d)", path, depth,
-		    CLOSURE_MAX_DEPTH);
+		cl_too_deep(ctx, from, line, path, depth);
 		return;
 	}
 	memset(&tmp, 0, sizeof(tmp));
@@ -614,10 +625,7 @@ cl_include(struct cl_ctx *ctx, const char *from, int line, int depth,
 			    f->state == CL_OTHER ? "not a regular file" :
 			    strerror(f->err ? f->err : EIO));
 		} else if (depth + 1 > CLOSURE_MAX_DEPTH) {
-			ctx->cl->truncated = 1;
-			cl_problem(ctx, from, line, "include %s: too many "
-			    "recursive configuration includes (depth %d > %d)",
-			    f->path, depth + 1, CLOSURE_MAX_DEPTH);
+			cl_too_deep(ctx, from, line, f->path, depth + 1);
 		} else if (content != NULL) {
 			cl_parse(ctx, idx, content, clen, depth + 1,
 			    !oactive, activep);
