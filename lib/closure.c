@@ -842,6 +842,7 @@ cl_ctx_free(struct cl_ctx *ctx)
 	free(ctx->mtimes);
 }
 
+/* 0, or -1 with errno (EINVAL, ENAMETOOLONG, EIO); see closure.h. */
 int
 closure_read(const char *config, const char *sshdir, struct closure *cl)
 {
@@ -907,6 +908,7 @@ closure_read(const char *config, const char *sshdir, struct closure *cl)
 	return 0;
 }
 
+/* Frees everything closure_read allocated; cl may be NULL. */
 void
 closure_free(struct closure *cl)
 {
@@ -928,6 +930,7 @@ closure_free(struct closure *cl)
 	memset(cl, 0, sizeof(*cl));
 }
 
+/* The entry for path, or NULL. */
 const struct cl_file *
 closure_find(const struct closure *cl, const char *path)
 {
@@ -942,6 +945,7 @@ closure_find(const struct closure *cl, const char *path)
 	return NULL;
 }
 
+/* Never NULL: "unknown" for a value out of range. */
 const char *
 closure_role_name(enum cl_role role)
 {
@@ -950,6 +954,7 @@ closure_role_name(enum cl_role role)
 	return role_names[role];
 }
 
+/* Never NULL: "unknown" for a value out of range. */
 const char *
 closure_state_name(enum cl_state state)
 {
@@ -958,6 +963,7 @@ closure_state_name(enum cl_state state)
 	return state_names[state];
 }
 
+/* The role, or -1 for an unknown name. */
 int
 closure_role_from_name(const char *name)
 {
@@ -970,6 +976,7 @@ closure_role_from_name(const char *name)
 	return -1;
 }
 
+/* The state, or -1 for an unknown name. */
 int
 closure_state_from_name(const char *name)
 {

@@ -36,6 +36,7 @@ struct match_addr {
  * Iterative wildcard match with one backtrack point: for patterns made of
  * '*', '?' and literals it accepts exactly what sshd's recursive version
  * accepts, without recursion depth proportional to the input.
+ * Predicate: 1 when s matches pattern.
  */
 int
 match_pattern(const char *s, const char *pattern)
@@ -69,6 +70,7 @@ match_pattern(const char *s, const char *pattern)
 	return *pattern == '\0';
 }
 
+/* 1 positive match, -1 negated match (wins), 0 none. */
 int
 match_pattern_list(const char *s, const char *list, int dolower)
 {
@@ -279,6 +281,10 @@ addr_match_list(const char *addr, const char *list)
 	return ret;
 }
 
+/*
+ * Strict CIDR list with '!': 1 match, 0 none (or addr not an address),
+ * -1 negated match, -2 bad list. addr NULL only checks the list.
+ */
 int
 match_addr_cidr_list(const char *addr, const char *list)
 {
@@ -315,6 +321,10 @@ match_addr_cidr_list(const char *addr, const char *list)
 	return ret;
 }
 
+/*
+ * 1 match, 0 none, -1 negated (sshd: 0), -2 bad CIDR (sshd: -1). host or
+ * ipaddr NULL: only checks the list (0 or -2).
+ */
 int
 match_host_and_ip(const char *host, const char *ipaddr, const char *patterns)
 {
@@ -335,6 +345,7 @@ match_host_and_ip(const char *host, const char *ipaddr, const char *patterns)
 	return 1;
 }
 
+/* 1 match, 0 none (or a negated host), -1 bad pattern; as sshd. */
 int
 match_user(const char *user, const char *host, const char *ipaddr,
     const char *pattern)

@@ -395,6 +395,30 @@ t_self_include(void **state)
 	assert_int_equal(fx->cl.truncated, 1);
 }
 
+static void
+t_include_bomb(void **state)
+{
+	struct fx *fx = *state;
+	char rel[64], *text;
+	int i;
+
+	/* every file includes the whole glob twice: exponential in sshd */
+	MK(fx, "g");
+	xasprintf(&text, "Include g/*.conf\nInclude g/*.conf\n");
+	for (i = 0; i < 40; i++) {
+		snprintf(rel, sizeof(rel), "g/%02d.conf", i);
+		W(fx, rel, text);
+	}
+	free(text);
+	W(fx, "main", "Include g/*.conf\n");
+	readc(fx, "main");
+	assert_int_equal(fx->cl.truncated, 1);
+	assert_int_equal(count_role(&fx->cl, CL_INCLUDE), 40);
+	assert_true(has_problem(&fx->cl, "too many recursive"));
+	assert_true(has_problem(&fx->cl, "re-read too often"));
+	assert_true(fx->cl.nproblems <= 64);
+}
+
 /* Exit status of sshd -t -f conf, or -1 when there is no sshd here. */
 static int
 sshd_check(struct fx *fx, const char *conf)
@@ -947,6 +971,7 @@ main(void)
 		T(t_depth_17_exceeded),
 		T(t_self_include),
 		T(t_glob_cache),
+		T(t_include_bomb),
 		T(t_main_states),
 		T(t_symlinks),
 		T(t_other_types),
