@@ -18,8 +18,6 @@
 #include "misc.h"
 #include "xmalloc.h"
 
-/* Temporaries are hidden and never end in ".conf", so no Include glob sees one. */
-#define FS_TMP_PREFIX	".sshmedic-tmp."
 #define FS_TMP_TRIES	16
 #define FS_COPY_CHUNK	65536
 /* Parents walked by fs_path_is_safe: more than any real path has. */

@@ -12,6 +12,12 @@
 #define FS_READ_MAX	(4 * 1024 * 1024)
 
 /*
+ * Name prefix of fs_write_atomic's temporaries: hidden, and never matching
+ * an Include glob; a crash can leave one, which rollback_resume sweeps.
+ */
+#define FS_TMP_PREFIX	".sshmedic-tmp."
+
+/*
  * Atomically replaces path with buf: a temporary file in the same directory
  * (O_EXCL, O_NOFOLLOW), fchown/fchmod to uid/gid/mode, write, fsync, rename
  * over path, fsync of the directory. The final component may be a symlink:
