@@ -409,7 +409,12 @@ rb_report_hostkeys(const struct manifest *t, struct rb_result *r)
 	}
 }
 
-/* One pass: quarantine all, then restore, then remove. 0/-1. */
+/*
+ * One pass: quarantine all, then restore, then remove. 0/-1.
+ * XXX an edit landing between a file's quarantine copy and its replacement
+ * is not copied; the window is one fsync'd write. Moving the original into
+ * quarantine would close it but only works on the store's filesystem.
+ */
 static int
 rb_pass(struct store *st, struct rb_action *a, size_t n, const char *evid,
     struct rb_result *r)

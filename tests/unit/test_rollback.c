@@ -175,6 +175,10 @@ assert_target(struct fx *f)
 		e = &f->m.e[i];
 		if (e->role == CL_HOSTKEY)
 			continue;
+		if (e->state == CL_MISSING) {
+			assert_int_equal(lstat(e->path, &sb), -1);
+			continue;
+		}
 		assert_int_equal(lstat(e->path, &sb), 0);
 		assert_true(S_ISREG(sb.st_mode));
 		assert_int_equal(sb.st_mode & 07777, e->mode);
@@ -325,6 +329,37 @@ t_new_dropin(void **state)
 	assert_int_equal(lstat(zz, &sb), -1);
 	assert_true(in_quarantine(f, "PermitRootLogin yes\n"));
 	free(zz);
+}
+
+/* The target names an absent include; one that appears is removed. */
+static void
+t_missing_include_appears(void **state)
+{
+	struct fx *f = *state;
+	struct rb_result r;
+	struct closure cl;
+	unsigned long gen = 0;
+	char *absent = pth(f->ssh, "absent.conf"), *text;
+	struct stat sb;
+
+	assert_true(asprintf(&text, "%sInclude %s\n", f->main_text,
+	    absent) > 0);
+	unit_write(f->main, text);
+	assert_int_equal(closure_read(f->main, f->ssh, &cl), 0);
+	assert_int_equal(store_commit(&f->st, &cl, "good", "ev0", &gen), 0);
+	closure_free(&cl);
+	manifest_free(&f->m);
+	assert_int_equal(store_load(&f->st, gen, &f->m), 0);
+	assert_int_equal(manifest_find(&f->m, absent)->state, CL_MISSING);
+	unit_write(absent, "DenyUsers *\n");
+	roll(f, "ev1", &r);
+	assert_int_equal(r.removed, 1);
+	assert_int_equal(r.unchanged, 3);
+	rb_result_free(&r);
+	assert_int_equal(lstat(absent, &sb), -1);
+	assert_true(in_quarantine(f, "DenyUsers *\n"));
+	free(text);
+	free(absent);
 }
 
 static void
@@ -678,6 +713,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_edited_main, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_deleted_include, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_new_dropin, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_missing_include_appears, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_main_is_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_dangling_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_symlink_to_tmp, setup, teardown),
