@@ -563,6 +563,31 @@ t_file_checks(void **s)
 	conf_free(&c);
 }
 
+/* The shipped example sets every key to its default: the two stay in step. */
+static void
+t_example_file(void **s)
+{
+	struct sm_conf c;
+	const char *top = getenv("top_srcdir");
+	char path[1024], err[1024], *p;
+
+	(void)s;
+	if (top != NULL && *top != '\0')
+		snprintf(path, sizeof(path), "%s/examples/sshmedic.conf", top);
+	else {
+		/* run by hand: find it from this source file's path */
+		snprintf(path, sizeof(path), "%s", __FILE__);
+		if ((p = strstr(path, "tests/unit/test_conf.c")) == NULL)
+			skip();
+		snprintf(p, sizeof(path) - (size_t)(p - path),
+		    "examples/sshmedic.conf");
+	}
+	if (conf_load(path, &c, 0, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_defaults(&c);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -584,6 +609,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_file_checks, setup,
 		    teardown),
+		cmocka_unit_test(t_example_file),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
