@@ -439,8 +439,9 @@ t_live_audit(void **s)
 	assert_true(report_audit_active());
 	report_close();
 
-	snprintf(cmd, sizeof(cmd), "ausearch -m USYS_CONFIG -i 2>/dev/null | "
-	    "grep -F 'evid=%s'", evid);
+	/* without --input-logs, ausearch reads a non-tty stdin instead */
+	snprintf(cmd, sizeof(cmd), "ausearch --input-logs -m USYS_CONFIG -i "
+	    "</dev/null 2>/dev/null | grep -F 'evid=%s'", evid);
 	until = monotime_ms() + 10000;
 	while (!found && monotime_ms() < until) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
