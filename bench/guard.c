@@ -296,7 +296,7 @@ main(int argc, char **argv)
 	    "sshd = { config = \"%s\"; dir = \"%s/etc\"; pidfile = \"%s/sshd.pid\";\n"
 	    "  start = [\"%s\", \"-f\", \"%s\"]; };\n"
 	    "probe = { address = \"127.0.0.1\"; port = %d; interval_ms = 0; };\n"
-	    "guard = { debounce_ms = 0; grace_ms = 0; fight_limit = 1000000; };\n"
+	    "guard = { debounce_ms = 0; grace_ms = 0; fight_limit = 1000; };\n"
 	    "protected_users = [ \"root\" ];\n"
 	    "paths = { state = \"%s/state\"; run = \"%s/run\"; policies = \"%s/policies.d\"; };\n"
 	    "log = { json = \"%s/events.json\"; audit = false; syslog = false; };\n",

@@ -133,17 +133,58 @@ pidfile_dir(const struct sm_conf *c)
 	return dir;
 }
 
+static void
+remember_dirs(struct guard *g, const struct closure *cl)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndirs; i++)
+		free(g->dirs[i]);
+	free(g->dirs);
+	g->dirs = NULL;
+	g->ndirs = 0;
+	if (cl->ndirs == 0)
+		return;
+	g->dirs = xcalloc(cl->ndirs, sizeof(*g->dirs));
+	for (i = 0; i < cl->ndirs; i++)
+		g->dirs[i] = xstrdup(cl->dirs[i]);
+	g->ndirs = cl->ndirs;
+}
+
+/* Predicate: dir is one of the closure's directories. */
+static int
+closure_dir(const struct guard *g, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndirs; i++)
+		if (strcmp(g->dirs[i], dir) == 0)
+			return 1;
+	return 0;
+}
+
 /* Reads the closure and points the watches at its directories. */
 static void
 read_closure(struct daemon *d, struct closure *cl)
 {
-	char *pdir;
+	char *pdir = pidfile_dir(&d->conf);
+	int pass;
 
-	if (closure_read(d->conf.sshd_config, d->conf.sshd_dir, cl) == -1)
-		fatal_f("closure_read %s failed", d->conf.sshd_config);
-	pdir = pidfile_dir(&d->conf);
-	watch_set(cl->dirs, cl->ndirs, pdir);
+	/*
+	 * A directory that just appeared gets its watch after the read: a
+	 * file created in it between the two would go unseen, so read again
+	 * whenever a watch was added (bounded: nesting is).
+	 */
+	for (pass = 0; pass < CLOSURE_MAX_DEPTH; pass++) {
+		if (closure_read(d->conf.sshd_config, d->conf.sshd_dir, cl) == -1)
+			fatal_f("closure_read %s failed", d->conf.sshd_config);
+		if (watch_set(cl->dirs, cl->ndirs, pdir) == 0)
+			break;
+		if (pass + 1 < CLOSURE_MAX_DEPTH)
+			closure_free(cl);
+	}
 	free(pdir);
+	remember_dirs(&d->guard, cl);
 }
 
 /* Newest modification time among the closure's config files, in ms. */
@@ -582,6 +623,9 @@ guard_on_watch(struct daemon *d, const struct watch_ev *ev)
 		}
 		return;
 	}
+	/* The pidfile's directory is watched for the pidfile alone. */
+	if (!closure_dir(&d->guard, ev->dir))
+		return;
 	if (ev->name[0] != '\0')
 		writer_track(&d->guard, path, ev->mask);
 	daemon_set_deadline(d, DL_DEBOUNCE, monotime_ms() + d->conf.debounce_ms);
@@ -626,6 +670,15 @@ guard_on_deadline(struct daemon *d, int slot)
 	default:
 		break;
 	}
+}
+
+void
+guard_stop(struct daemon *d)
+{
+	struct closure empty;
+
+	memset(&empty, 0, sizeof(empty));
+	remember_dirs(&d->guard, &empty);
 }
 
 void

@@ -51,6 +51,8 @@ struct guard {
 	struct guard_fight fights[GUARD_MAX_FIGHTS];
 	struct guard_writer writers[GUARD_MAX_WRITERS];
 	int64_t	 writers_since_ms;	/* monotonic, first unclosed write */
+	char	**dirs;			/* the closure's directories, last read */
+	size_t	 ndirs;
 	char	 last_evid[33];
 	unsigned long rollbacks;
 	unsigned long rejections;
@@ -59,6 +61,8 @@ struct guard {
 
 /* Start-up: resume an interrupted rollback, load known-good, first look. */
 void	guard_start(struct daemon *d);
+/* Frees what the guard holds (at exit). */
+void	guard_stop(struct daemon *d);
 /* Every inotify event. */
 void	guard_on_watch(struct daemon *d, const struct watch_ev *ev);
 /* A deadline of the guard's slots passed. */

@@ -378,6 +378,7 @@ main(int argc, char **argv)
 	guard_start(&d);
 	loop(&d);
 	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
+	guard_stop(&d);
 	sock = conf_ctl_socket(&d.conf);
 	unlink(sock);
 	free(sock);

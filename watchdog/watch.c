@@ -83,19 +83,20 @@ watch_remove_at(size_t i)
 	watched_wd[i] = watched_wd[nwatched];
 }
 
-static void
+/* 1 added, 0 not. */
+static int
 watch_add(const char *d)
 {
 	char *slash;
 
 	if (nwatched >= WATCH_MAX) {
 		error_f("too many directories to watch, %s left out", d);
-		return;
+		return 0;
 	}
 	if (!inotifytools_watch_file(d, WATCH_MASK)) {
 		/* Gone between the closure read and now: the next read finds its parent. */
 		debug_f("watch %s: %s", d, strerror(inotifytools_error()));
-		return;
+		return 0;
 	}
 	/* The library names directories with a trailing '/'. */
 	xasprintf(&slash, "%s/", d);
@@ -103,12 +104,14 @@ watch_add(const char *d)
 	free(slash);
 	watched[nwatched++] = xstrdup(d);
 	debug_f("watching %s", d);
+	return 1;
 }
 
 int
 watch_set(char **dirs, size_t ndirs, const char *extra)
 {
 	size_t i;
+	int added = 0;
 
 	for (i = 0; i < nwatched; ) {
 		if (!in_list(dirs, ndirs, extra, watched[i]))
@@ -118,10 +121,10 @@ watch_set(char **dirs, size_t ndirs, const char *extra)
 	}
 	for (i = 0; i < ndirs; i++)
 		if (!in_list(watched, nwatched, NULL, dirs[i]))
-			watch_add(dirs[i]);
+			added += watch_add(dirs[i]);
 	if (extra != NULL && !in_list(watched, nwatched, NULL, extra))
-		watch_add(extra);
-	return (int)nwatched;
+		added += watch_add(extra);
+	return added;
 }
 
 static void
@@ -149,7 +152,11 @@ watch_drain(void (*cb)(void *arg, const struct watch_ev *ev), void *arg)
 	const char *f;
 	int n = 0;
 
-	while (n < DRAIN_MAX && (ie = inotifytools_next_event(0)) != NULL) {
+	/*
+	 * inotifytools_next_event(0) would block (it maps 0 to "forever");
+	 * next_events with timeout 0 polls, which is what a drain needs.
+	 */
+	while (n < DRAIN_MAX && (ie = inotifytools_next_events(0, 1)) != NULL) {
 		n++;
 		if ((f = inotifytools_filename_from_wd(ie->wd)) == NULL)
 			continue;

@@ -28,7 +28,7 @@ int	watch_init(void);
 /*
  * Makes the watched set exactly dirs (plus extra, may be NULL): new ones
  * added, the rest removed. A directory that cannot be watched is logged
- * and retried on the next call. Returns the number of watches in place.
+ * and retried on the next call. Returns the number of watches added.
  */
 int	watch_set(char **dirs, size_t ndirs, const char *extra);
 
