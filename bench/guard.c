@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "misc.h"
 #include "spawn.h"
 
@@ -214,8 +215,21 @@ main(int argc, char **argv)
 		snprintf(sshmedicd, sizeof(sshmedicd), ".");
 	strncat(sshmedicd, "/../watchdog/sshmedicd",
 	    sizeof(sshmedicd) - strlen(sshmedicd) - 1);
-	while ((ch = getopt(argc, argv, "n:i:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "Fn:i:s:")) != -1) {
 		switch (ch) {
+		case 'F': {
+			/*
+			 * The floor for resident memory: this binary links the
+			 * same libraries as sshmedicd; hash once through EVP
+			 * (as the daemon must) and report what that costs.
+			 */
+			char hex[DIGEST_HEX_LEN + 1];
+
+			if (digest_buf("x", 1, hex) == -1)
+				return 1;
+			printf("%ld\n", proc_status(getpid(), "VmRSS:"));
+			return 0;
+		}
 		case 'n':
 			if (parse_ll(optarg, 5, 100000, &v) == -1)
 				goto usage;
@@ -377,6 +391,23 @@ main(int argc, char **argv)
 	printf("%-34s %8.1f %8.1f %8.1f\n", "broken write -> restored+served",
 	    pct(restore, runs, 0.5), pct(restore, runs, 0.99),
 	    restore[runs - 1]);
+	{
+		char self[PATH_MAX], *fl[] = { self, "-F", NULL };
+		struct spawn_res fr;
+		ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (sl > 0) {
+			self[sl] = '\0';
+			if (spawn_run(fl, NULL, NULL, 0, 10000, 256, &fr) == 0 &&
+			    spawn_ok(&fr))
+				printf("rss floor (same libraries, one EVP "
+				    "sha256, nothing else): %ld kB; sshmedicd "
+				    "idle: %ld kB (%.2fx)\n", atol(fr.out), rss,
+				    (double)rss / (atol(fr.out) > 0 ?
+				    atol(fr.out) : 1));
+			spawn_res_free(&fr);
+		}
+	}
 	printf("goal: restore p50 <= 3x sshd -t p50; rss <= 2048 kB; "
 	    "0 idle switches in %d s\n", idle);
 	printf("restore_p50_ms=%.1f restore_p99_ms=%.1f sshd_t_p50_ms=%.1f "
