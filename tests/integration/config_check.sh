@@ -46,7 +46,7 @@ bad "users not a list" "s/^protected_users = .*/protected_users = 5;/" "protecte
 
 # libconfig's own syntax errors also carry the line.
 cp -p "$good" "$SM_CONF"
-printf 'probe = { port = ; };\n' >>"$SM_CONF"
+printf 'broken = [ 1, ;\n' >>"$SM_CONF"
 check_t 78 "syntax error"
 grep -qF "$SM_CONF:$(wc -l <"$SM_CONF")" "$T/t.err" ||
     sm_fail "syntax error: no file:line: $(cat "$T/t.err")"

@@ -55,9 +55,9 @@ sm_mark sshmedic-config-valid sshmedic-config-rollback
 loglen=$(wc -c <"$T/daemon.log")
 exec 7>>"$D/10-base.conf"
 printf 'MaxSess' >&7
-# Wait (bounded) until the daemon has logged something about the write.
-sm_wait_for -t 2 sh -c "tail -c +$((loglen + 1)) '$T/daemon.log' | grep -q 10-base.conf" ||
-    sm_log "slow writer: daemon logged nothing about the half write within 2 s"
+# Wait (bounded, 1 s) until the daemon's debug log mentions the file.
+sm_wait_for -t 1 sh -c "tail -c +$((loglen + 1)) '$T/daemon.log' | grep -q 10-base.conf" ||
+    sm_log "slow writer: daemon logged nothing about the half write within 1 s"
 printf 'ions 7\n' >&7
 exec 7>&-
 sm_next_event sshmedic-config-valid >/dev/null ||

@@ -392,7 +392,7 @@ sm_ensure_auditd() {
 sm_auditd_up() { ! auditctl -s 2>/dev/null | grep -q '^pid 0$'; }
 
 sm_ausearch_match() {
-	ausearch -m "$1" -ts recent -i 2>/dev/null | grep -F "evid=$2"
+	ausearch --input-logs -m "$1" -ts recent -i 2>/dev/null | grep -F "evid=$2"
 }
 
 # sm_ausearch_evid TYPE EVID: waits until ausearch shows the record with
@@ -533,7 +533,7 @@ sm_cleanup() {
 		# An sshd started from a moved PidFile (C5 tests): find it by its
 		# unique config path among our own processes, then kill by pid.
 		for p in /proc/[0-9]*; do
-			tr '\0' ' ' <"$p/cmdline" 2>/dev/null |
+			tr "\\0" " " 2>/dev/null <"$p/cmdline" |
 			    grep -qF -- "-f $T/etc/sshd_config" &&
 			    kill -TERM "${p#/proc/}" 2>/dev/null
 		done
