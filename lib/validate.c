@@ -40,14 +40,21 @@ struct vd_user {
 	size_t	 ngroups;
 };
 
-/* The first line of s, control characters replaced: one-line reasons. */
+/*
+ * The first line of s that says something, control characters replaced:
+ * one-line reasons. sshd frames some warnings in lines of '@' (an
+ * unprotected key file); those frames are skipped.
+ */
 static void
 vd_first_line(const char *s, char *out, size_t len)
 {
 	size_t i;
+	const char *next;
 
 	if (len == 0)
 		return;
+	while (*s == '@' && (next = strchr(s, '\n')) != NULL)
+		s = next + 1;
 	/* sshd ends its stderr lines with \r\n */
 	for (i = 0; i + 1 < len && s[i] != '\0' && s[i] != '\n' &&
 	    s[i] != '\r'; i++)

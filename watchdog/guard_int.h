@@ -1,0 +1,41 @@
+/*
+ * Between the guard's decision half (guard.c) and its action half
+ * (guard_act.c); not for the rest of the daemon.
+ */
+#ifndef SM_GUARD_INT_H
+#define SM_GUARD_INT_H
+
+#include <stddef.h>
+
+#include "closure.h"
+#include "store.h"
+
+#define GUARD_FILES_MAX	4096
+
+struct daemon;
+
+void	 guard_set_state(struct daemon *d, enum guard_state s);
+/* One event to audit, syslog and JSON; evid (33 bytes) in/out, may be NULL. */
+void	 guard_emit(struct daemon *d, int type, const char *op, int ok,
+	    unsigned long gen, unsigned long prev, const char *files,
+	    const char *reason, const char *detail, char *evid);
+/* Comma list of the paths whose state differs from the manifest. */
+void	 guard_changed_files(const struct closure *cl, const struct manifest *m,
+	    char *buf, size_t len);
+/* Reads the closure and points the watches at its directories. */
+void	 guard_read_closure(struct daemon *d, struct closure *cl);
+char	*guard_pidfile_dir(const struct sm_conf *c);
+/* Looks at the closure again; force even when its digest did not change. */
+void	 guard_look(struct daemon *d, int force);
+/* Records cl as a new known-good generation. 0/-1 (errno). */
+int	 guard_do_promote(struct daemon *d, const struct closure *cl,
+	    const char *why);
+/* Promotes cl if sshd is seen serving it. */
+void	 guard_try_promote(struct daemon *d, const struct closure *cl,
+	    const char *why);
+/* Restores the known-good generation (or backs off in a fight). */
+void	 guard_do_rollback(struct daemon *d, const char *why);
+/* Reload or start sshd and wait for it to serve; audited. 0/-1. */
+int	 guard_reload_sshd(struct daemon *d, const char *why);
+
+#endif
