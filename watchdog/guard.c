@@ -207,6 +207,8 @@ guard_look(struct daemon *d, int force)
 		sm_strlcpy(g->candidate_digest, cl.digest,
 		    sizeof(g->candidate_digest));
 		guard_set_state(d, GS_CANDIDATE);
+		daemon_set_deadline(d, DL_SERVE,
+		    monotime_ms() + d->conf.serve_timeout_ms);
 		if (g->good_gen != 0)
 			guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-valid", 1,
 			    g->good_gen, 0, files, "passed sshd -t and the "
@@ -356,6 +358,20 @@ guard_on_deadline(struct daemon *d, int slot)
 		if (g->state == GS_FIGHT) {
 			guard_set_state(d, GS_WATCHING);
 			guard_look(d, 1);
+		}
+		break;
+	case DL_SERVE:
+		/* Said once: a valid edit nobody loaded is not protected yet. */
+		if (g->state == GS_CANDIDATE) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "a validated change has not been "
+			    "loaded by sshd for %d s; generation %lu stays the "
+			    "rollback target until sshd is reloaded or `sshmedic "
+			    "promote` is run", d->conf.serve_timeout_ms / 1000,
+			    g->good_gen);
+			guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-unserved",
+			    0, g->good_gen, 0, NULL, why, NULL, NULL);
 		}
 		break;
 	default:
