@@ -33,6 +33,8 @@ step() {
 say() { printf '   %s\n' "$*"; }
 ok() { printf '   %s✓%s %s\n' "$G" "$N" "$*"; }
 show() { printf '%s   $ %s%s\n' "$Y" "$*" "$N"; "$@" 2>&1 | sed 's/^/     /'; }
+# run 'SHELL TEXT': shows it as typed (paths relative to the sandbox) and runs it.
+run() { printf '%s   $ %s%s\n' "$Y" "$1" "$N"; (cd "$T" && eval "$1") || sm_fail "$1"; }
 
 # event OP: waits for the next OP event and prints a short summary of it.
 event() {
@@ -44,7 +46,7 @@ event() {
 	done
 	v=$(printf '%s\n' "$ev" | sed -n -E 's/.*"files": *\[([^]]*)\].*/\1/p')
 	[ -n "$v" ] && line="$line files=$v"
-	printf '   %s⚑%s%s\n' "$R" "$N" "$line" >&2
+	printf '   %s⚑%s%s\n' "$R" "$N" "${line//$T\//}" >&2
 	printf '%s\n' "$ev"
 }
 
@@ -69,10 +71,16 @@ login() {
 }
 
 audit() {
+	local out hex
 	printf '%s   $ ausearch -m %s -i | grep evid=%s%s\n' "$Y" "$1" "$2" "$N"
-	local out
 	out=$(sm_ausearch_evid "$1" "$2") || exit 1
 	printf '%s\n' "$out" | sed 's/^/     /'
+	# libaudit hex-encodes values with spaces; ausearch -i leaves reason=
+	# as it is, so decode it here for reading.
+	hex=$(printf '%s\n' "$out" | sed -n -E 's/.* reason=([0-9A-F]+) .*/\1/p' | head -1)
+	[ -n "$hex" ] && printf '     %s(reason decoded: %b)%s\n' "$DIM" \
+	    "$(printf '%s' "$hex" | sed 's/../\\x&/g')" "$N"
+	return 0
 }
 
 mark() { sm_mark sshmedic-config-rejected sshmedic-config-rollback \
@@ -87,7 +95,7 @@ D=$E/sshd_config.d
 printf 'ClientAliveInterval 60\n' >"$D/10-keepalive.conf"
 chmod 0644 "$D/10-keepalive.conf"
 sm_start_sshd
-say "sandbox:   $T"
+say "sandbox:   $T  (paths below are relative to it)"
 say "sshd:      /usr/sbin/sshd -f $E/sshd_config  (pid $(sm_sshd_pid), 127.0.0.1:$PORT)"
 sm_write_conf
 sm_start_daemon
@@ -99,30 +107,31 @@ login
 step "a syntax error in an included file" \
     "An admin adds a line sshd does not accept to a drop-in; the next reload would fail."
 mark
-show sh -c "echo 'PermitRootLogin maybe' >> $D/10-keepalive.conf"
+run "echo 'PermitRootLogin maybe' >> etc/sshd_config.d/10-keepalive.conf"
 heal
 say "the rejected file is kept in quarantine:"
-find "$T/state" -path '*quarantine*' -type f -newer "$SM_CONF" 2>/dev/null |
+(cd "$T" && find state -path '*quarantine*' -type f ! -name '*.meta') |
     head -3 | sed 's/^/     /'
 
 step "a drop-in that denies the protected user" \
     "Valid for sshd -t, but smt-admin could never log in again: the lockout guard refuses it."
 mark
-show sh -c "echo 'DenyUsers $SM_USER' > $D/50-deny.conf"
+run "echo 'DenyUsers $SM_USER' > etc/sshd_config.d/50-deny.conf"
 heal
 
 step "the main configuration deleted" \
     "sshd_config is gone; sshd would not start again. It comes back from the store."
 mark
-show rm "$E/sshd_config"
+run "rm etc/sshd_config"
 heal
 
 step "a valid, safe change that gets promoted" \
     "It passes sshd -t and the guard; once sshd serves it, it becomes the new known-good."
 mark
-show sh -c "echo 'MaxAuthTries 4' > $D/30-tries.conf"
+run "echo 'MaxAuthTries 4' > etc/sshd_config.d/30-tries.conf"
 event sshmedic-config-valid >/dev/null || exit 1
-show kill -HUP "$(sm_sshd_pid)"
+say "an admin reloads sshd; sshd rewrites its pidfile, the probe sees the banner:"
+run "kill -HUP \$(cat run/sshd.pid)"
 ev=$(event sshmedic-config-promoted) || exit 1
 login
 audit USYS_CONFIG "$(sm_evid "$ev")"

@@ -303,7 +303,10 @@ sm_start_daemon() {
 	sm_need_daemon
 	sm_ensure_auditd
 	[ -n "${SM_CONF:-}" ] || sm_write_conf
-	"$SMD" -f "$SM_CONF" -D -d 2>>"$T/daemon.log" &
+	# Its own session: a Ctrl-C meant for the script must not kill the
+	# daemon under it; the cleanup trap stops it. (setsid execs in place
+	# here, so $! is sshmedicd's pid.)
+	setsid "$SMD" -f "$SM_CONF" -D -d 2>>"$T/daemon.log" </dev/null &
 	SM_DAEMON_PID=$!
 	sm_wait_event sshmedic-daemon-start >/dev/null ||
 	    sm_fail "no sshmedic-daemon-start event"
@@ -368,7 +371,8 @@ sm_next_event() { sm_wait_event "$1" $(( ${SM_MARKS[$1]:-0} + 1 )); }
 # sm_json_field LINE KEY: a string or number field of one JSON line.
 sm_json_field() {
 	printf '%s\n' "$1" | sed -n -E \
-	    "s/.*\"$2\": *(\"([^\"]*)\"|([0-9]+|null|true|false)).*/\2\3/p"
+	    "s/.*\"$2\": *(\"(([^\"\\\\]|\\\\.)*)\"|([0-9]+|null|true|false)).*/\2\4/p" |
+	    sed 's/\\"/"/g'
 }
 
 sm_evid() { sm_json_field "$1" id; }
