@@ -93,3 +93,26 @@ import json, sys
 sys.exit(0 if sys.argv[1] in json.load(sys.stdin).get("closure", []) else 1)
 ' "$1"
 }
+
+# sg_ev_ms JSONLINE: the event's time, ms since the epoch.
+sg_ev_ms() {
+	printf '%s\n' "$1" | python3 -c '
+import datetime, json, sys
+t = json.load(sys.stdin)["time"].replace("Z", "+00:00")
+print(int(datetime.datetime.fromisoformat(t).timestamp() * 1000))
+'
+}
+
+# sg_absent_for MS OP: proving an absence needs time: watches the log for MS
+# milliseconds (from now) and fails as soon as one more OP event appears.
+sg_absent_for() {
+	local end=$(( $(sm_now_ms) + $1 )) n
+	n=$(sm_count_op "$2")
+	while [ "$(sm_now_ms)" -lt "$end" ]; do
+		[ "$(sm_count_op "$2")" = "$n" ] ||
+		    sm_fail "unexpected $2: $(grep "\"op\": *\"$2\"" \
+		    "$T/events.json" | tail -1)"
+		sm_daemon_alive || sm_fail "sshmedicd died"
+		sleep "$SM_POLL"
+	done
+}
