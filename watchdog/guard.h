@@ -31,6 +31,7 @@ struct guard_fight {
 	int	 count;			/* rollbacks of this content in the window */
 	int64_t	 first_ms;		/* monotonic */
 	int64_t	 backoff_ms;		/* current backoff length */
+	int64_t	 until_ms;		/* monotonic end of the backoff, 0 none */
 };
 
 struct guard_writer {

@@ -304,6 +304,16 @@ guard_do_rollback(struct daemon *d, const char *why)
 	int r;
 
 	f = fight_slot(g, g->rejected_digest, now, d->conf.fight_window_ms);
+	/*
+	 * A backoff that ran out allows one more rollback: the rejected files
+	 * must not stay on disk for good. If they come back again, the next
+	 * backoff is twice as long.
+	 */
+	if (f->count >= d->conf.fight_limit && f->until_ms != 0 &&
+	    now >= f->until_ms) {
+		f->until_ms = 0;
+		f->count = d->conf.fight_limit - 1;
+	}
 	if (f->count >= d->conf.fight_limit) {
 		f->backoff_ms = f->backoff_ms == 0 ? d->conf.fight_backoff_ms :
 		    f->backoff_ms * 2;
@@ -315,7 +325,8 @@ guard_do_rollback(struct daemon *d, const char *why)
 		    (long long)(f->backoff_ms / 1000));
 		guard_emit(d, AUDIT_RESP_ANOMALY, "sshmedic-config-fight", 0,
 		    g->good_gen, 0, NULL, reason, NULL, NULL);
-		daemon_set_deadline(d, DL_FIGHT, now + f->backoff_ms);
+		f->until_ms = now + f->backoff_ms;
+		daemon_set_deadline(d, DL_FIGHT, f->until_ms);
 		daemon_set_deadline(d, DL_GRACE, 0);
 		guard_set_state(d, GS_FIGHT);
 		return;
