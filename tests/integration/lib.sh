@@ -298,17 +298,19 @@ sm_daemon_alive() {
 	kill -0 "$SM_DAEMON_PID" 2>/dev/null
 }
 
-# Starts sshmedicd in the foreground with debug on, waits for its start event.
+# Starts sshmedicd in the foreground with debug on and waits for the start
+# event of this run (so it also serves for restarts within a test).
 sm_start_daemon() {
 	sm_need_daemon
 	sm_ensure_auditd
 	[ -n "${SM_CONF:-}" ] || sm_write_conf
+	sm_mark sshmedic-daemon-start
 	# Its own session: a Ctrl-C meant for the script must not kill the
 	# daemon under it; the cleanup trap stops it. (setsid execs in place
 	# here, so $! is sshmedicd's pid.)
 	setsid "$SMD" -f "$SM_CONF" -D -d 2>>"$T/daemon.log" </dev/null &
 	SM_DAEMON_PID=$!
-	sm_wait_event sshmedic-daemon-start >/dev/null ||
+	sm_next_event sshmedic-daemon-start >/dev/null ||
 	    sm_fail "no sshmedic-daemon-start event"
 }
 
