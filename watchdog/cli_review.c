@@ -154,7 +154,8 @@ cli_history(struct cli *c, int argc, char **argv)
 	json_object_object_add(root, "events", events);
 	if (c->json) {
 		printf("%s\n", json_object_to_json_string_ext(root,
-		    JSON_C_TO_STRING_PRETTY));
+		    JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 		return 0;
 	}
@@ -355,7 +356,8 @@ cli_diff(struct cli *c, int argc, char **argv)
 	free(paths);
 	if (root != NULL) {
 		printf("%s\n", json_object_to_json_string_ext(root,
-		    JSON_C_TO_STRING_PRETTY));
+		    JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	}
 	side_free(&a);

@@ -200,7 +200,7 @@ ctlsrv_handle(struct daemon *d)
 			dispatch(d, req, o);
 		}
 		write_all(fd, json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PLAIN));
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		write_all(fd, "\n");
 		json_object_put(o);
 		close(fd);

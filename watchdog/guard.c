@@ -288,6 +288,7 @@ writer_track(struct guard *g, const char *path, uint32_t mask)
 	if ((mask & IN_MODIFY) && free_slot != NULL) {
 		if (!writers_pending(g))
 			g->writers_since_ms = monotime_ms();
+		debug_f("%s is being written; waiting for it to be closed", path);
 		free_slot->used = 1;
 		sm_strlcpy(free_slot->path, path, sizeof(free_slot->path));
 	}

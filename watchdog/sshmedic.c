@@ -81,7 +81,8 @@ simple_q(struct cli *c, const char *req, int quiet)
 	    json_object_get_boolean(v);
 	if (c->json)
 		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PRETTY));
+		    JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (json_object_object_get_ex(o, "message", &v))
 		printf("%s\n", json_object_get_string(v));
 	json_object_put(o);
@@ -130,7 +131,8 @@ cmd_status(struct cli *c)
 		}
 		if (c->json)
 			printf("%s\n", json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PRETTY));
+			    JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		else
 			printf("sshmedicd is not running (%s)\n"
 			    "known-good generation: %s\n", c->conf.run_dir,
@@ -140,7 +142,8 @@ cmd_status(struct cli *c)
 	}
 	if (c->json) {
 		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PRETTY));
+		    JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 		return 0;
 	}
@@ -227,7 +230,8 @@ cmd_check(struct cli *c)
 		json_object_object_add(o, "detail",
 		    json_object_new_string(vr.detail));
 		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PRETTY));
+		    JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		printf("%-6s %-10s %s\n", "cause", "state", "detail");
