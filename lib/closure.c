@@ -454,16 +454,6 @@ cl_strdelim(char **s)
 	return old;
 }
 
-static void
-cl_argv_free(char **av, int ac)
-{
-	int i;
-
-	for (i = 0; i < ac; i++)
-		free(av[i]);
-	free(av);
-}
-
 /*
  * sshd's argv_split(..., terminate_on_comment=1): blanks separate, '"' and
  * '\'' quote, backslash escapes quotes, itself and (unquoted) a space.
@@ -502,7 +492,7 @@ cl_argv_split(const char *s, int *acp, char ***avp)
 		}
 		if (s[i] == '\0') {
 			if (quote != 0) {
-				cl_argv_free(av, ac);
+				sm_strv_free(av, (size_t)ac);
 				return -1;
 			}
 			break;
@@ -511,12 +501,6 @@ cl_argv_split(const char *s, int *acp, char ***avp)
 	*acp = ac;
 	*avp = av;
 	return 0;
-}
-
-static int
-cl_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char * const *)a, *(char * const *)b);
 }
 
 /* sshd dies at the first one; later ones would only repeat it. */
@@ -607,7 +591,7 @@ cl_include(struct cl_ctx *ctx, const char *from, int line, int depth,
 	}
 	n = r == 0 ? g.gl_pathc : 0;
 	if (n > 1)
-		qsort(g.gl_pathv, n, sizeof(*g.gl_pathv), cl_strcmp);
+		qsort(g.gl_pathv, n, sizeof(*g.gl_pathv), sm_strpcmp);
 	for (i = 0; i < n; i++) {
 		abs = cl_absolute(ctx, g.gl_pathv[i]);
 		content = NULL;
@@ -760,7 +744,7 @@ cl_line(struct cl_ctx *ctx, const char *file, int linenum, char *line,
 	} else if (strcasecmp(keyword, "match") == 0) {
 		*activep = nevermatch ? 0 : cl_match_active(str);
 	}
-	cl_argv_free(av, ac);
+	sm_strv_free(av, (size_t)ac);
 }
 
 /* parse_server_config_depth over one file's content. */
@@ -921,12 +905,8 @@ closure_free(struct closure *cl)
 		free(cl->files[i].from);
 	}
 	free(cl->files);
-	for (i = 0; i < cl->ndirs; i++)
-		free(cl->dirs[i]);
-	free(cl->dirs);
-	for (i = 0; i < cl->nproblems; i++)
-		free(cl->problems[i]);
-	free(cl->problems);
+	sm_strv_free(cl->dirs, cl->ndirs);
+	sm_strv_free(cl->problems, cl->nproblems);
 	memset(cl, 0, sizeof(*cl));
 }
 

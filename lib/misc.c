@@ -208,3 +208,39 @@ random_id(char out[33])
 	}
 	out[32] = '\0';
 }
+
+/* See misc.h: 1/0. */
+int
+sm_token_ok(const char *s, size_t maxlen, const char *extra)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= maxlen)
+			return 0;
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    strchr(extra, s[i]) != NULL))
+			return 0;
+	}
+	return i > 0;
+}
+
+int
+sm_strpcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+sm_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -40,6 +40,18 @@ int	path_encode(const char *path, char *out, size_t outlen);
 /* Inverse of path_encode. 0 on success, -1 with EINVAL on bad input. */
 int	path_decode(const char *in, char *out, size_t outlen);
 
+/*
+ * Predicate: s is 1..maxlen characters, each a letter, a digit or one of
+ * extra (ids, state keys: text that needs no encoding anywhere). 1/0.
+ */
+int	sm_token_ok(const char *s, size_t maxlen, const char *extra);
+
+/* qsort/bsearch comparator for an array of char *, by strcmp. */
+int	sm_strpcmp(const void *a, const void *b);
+
+/* Frees the n strings of v and v itself; v may be NULL. */
+void	sm_strv_free(char **v, size_t n);
+
 /* 32 lowercase hex digits from getrandom(): event ids. */
 void	random_id(char out[33]);
 

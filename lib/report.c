@@ -52,17 +52,7 @@ static struct {
 static int
 evid_ok(const char *id)
 {
-	size_t i;
-
-	for (i = 0; id[i] != '\0'; i++) {
-		if (i >= 32)
-			return 0;
-		if (!((id[i] >= '0' && id[i] <= '9') ||
-		    (id[i] >= 'a' && id[i] <= 'z') ||
-		    (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-'))
-			return 0;
-	}
-	return i > 0;
+	return sm_token_ok(id, 32, "-");
 }
 
 /* Predicate: op is one token that needs no encoding. */

@@ -377,18 +377,11 @@ intent_write(struct store *st, unsigned long gen, const char *evid)
 	    (uid_t)-1, (gid_t)-1, 0600);
 }
 
+/* Predicate: an event id fit for the intent file. */
 static int
 evid_valid(const char *evid)
 {
-	size_t i;
-
-	for (i = 0; evid[i] != '\0'; i++)
-		if (i >= 32 || !((evid[i] >= 'a' && evid[i] <= 'z') ||
-		    (evid[i] >= 'A' && evid[i] <= 'Z') ||
-		    (evid[i] >= '0' && evid[i] <= '9') ||
-		    evid[i] == '_' || evid[i] == '-'))
-			return 0;
-	return i > 0;
+	return sm_token_ok(evid, 32, "_-");
 }
 
 /* Host keys are regenerated elsewhere; a missing one is only reported. */

@@ -644,12 +644,6 @@ manifest_find(const struct manifest *m, const char *path)
 	return NULL;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * Removes blobs no remaining manifest names. A manifest that cannot be read
  * for a reason other than being malformed stops the collection: better a
@@ -684,7 +678,7 @@ gc_blobs(struct store *st)
 		}
 		manifest_free(&m);
 	}
-	qsort(refs, nrefs, sizeof(*refs), cmp_str);
+	qsort(refs, nrefs, sizeof(*refs), sm_strpcmp);
 	if ((bfd = store_subdir(st, "blobs")) < 0 ||
 	    (bd = fdopendir(bfd)) == NULL) {
 		if (bfd >= 0)
@@ -706,7 +700,7 @@ gc_blobs(struct store *st)
 				continue;
 			key = fe->d_name;
 			if (nrefs > 0 && bsearch(&key, refs, nrefs,
-			    sizeof(*refs), cmp_str) != NULL)
+			    sizeof(*refs), sm_strpcmp) != NULL)
 				continue;
 			if (unlinkat(dirfd(sd), fe->d_name, 0) == -1)
 				error_f("unlink blob %s: %s", fe->d_name,
@@ -720,9 +714,7 @@ gc_blobs(struct store *st)
 	}
 	closedir(bd);
  out:
-	for (i = 0; i < nrefs; i++)
-		free(refs[i]);
-	free(refs);
+	sm_strv_free(refs, nrefs);
 	free(gens);
 }
 
@@ -913,18 +905,7 @@ store_commit(struct store *st, const struct closure *cl, const char *reason,
 static int
 state_key_ok(const char *k)
 {
-	size_t i;
-
-	for (i = 0; k[i] != '\0'; i++) {
-		if (i >= STATE_KEY_MAX)
-			return 0;
-		if (!((k[i] >= 'a' && k[i] <= 'z') ||
-		    (k[i] >= 'A' && k[i] <= 'Z') ||
-		    (k[i] >= '0' && k[i] <= '9') ||
-		    k[i] == '_' || k[i] == '.' || k[i] == '-'))
-			return 0;
-	}
-	return i > 0;
+	return sm_token_ok(k, STATE_KEY_MAX, "_.-");
 }
 
 /* Reads guard.state; an absent file is an empty one. */
@@ -1062,21 +1043,11 @@ store_state_set(struct store *st, const char *key, const char *val)
 #define QUAR_STAMP_LEN	15	/* YYYYmmddTHHMMSS */
 #define QUAR_BASE_MAX	200
 
+/* Predicate: an event id usable in a directory name. */
 static int
 evid_ok(const char *evid)
 {
-	size_t i;
-
-	for (i = 0; evid[i] != '\0'; i++) {
-		if (i >= 64)
-			return 0;
-		if (!((evid[i] >= 'a' && evid[i] <= 'z') ||
-		    (evid[i] >= 'A' && evid[i] <= 'Z') ||
-		    (evid[i] >= '0' && evid[i] <= '9') ||
-		    evid[i] == '_' || evid[i] == '-'))
-			return 0;
-	}
-	return i > 0;
+	return sm_token_ok(evid, 64, "_-");
 }
 
 static int
@@ -1117,18 +1088,8 @@ quar_names(int qfd, char ***names, size_t *n)
 	}
 	closedir(d);
 	if (*n > 0)
-		qsort(*names, *n, sizeof(**names), cmp_str);
+		qsort(*names, *n, sizeof(**names), sm_strpcmp);
 	return 0;
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 }
 
 /* rm -r of name under dfd, never following links, bounded in depth. */
@@ -1188,7 +1149,7 @@ prune_quarantine(struct store *st, int qfd, const char *keep_name)
 			    names[i], st->keep_quarantine);
 		drop--;
 	}
-	free_names(names, n);
+	sm_strv_free(names, n);
 }
 
 /* Finds or creates the event's quarantine directory; returns its fd. */
@@ -1221,7 +1182,7 @@ quar_event_dir(struct store *st, const char *evid, char *name, size_t len)
 			found = 1;
 		}
 	}
-	free_names(names, n);
+	sm_strv_free(names, n);
 	if (!found) {
 		now = time(NULL);
 		if (gmtime_r(&now, &tm) == NULL ||
