@@ -771,7 +771,7 @@ cl_parse(struct cl_ctx *ctx, int idx, const char *content, size_t clen,
 	free(buf);
 }
 
-/* Canonical serialisation of every entry; sizes only where no hash is. */
+/* Canonical serialisation of every entry; size and mtime where no hash is. */
 static int
 cl_digest(struct cl_ctx *ctx)
 {
@@ -793,8 +793,12 @@ cl_digest(struct cl_ctx *ctx)
 		    (unsigned int)f->mode, f->sha256);
 		r = digest_update(d, rec, strlen(rec));
 		free(rec);
-		/* XXX: past the size limit, size and mtime stand in for content */
-		if (r == 0 && f->state == CL_TOOBIG) {
+		/*
+		 * XXX: past the size limit, size and mtime stand in for
+		 * content; for host keys always (their content is never
+		 * read), so an emptied or replaced key is a change.
+		 */
+		if (r == 0 && (f->state == CL_TOOBIG || f->role == CL_HOSTKEY)) {
 			xasprintf(&rec, "%lld %lld\n", (long long)f->size,
 			    ctx->mtimes[i]);
 			r = digest_update(d, rec, strlen(rec));

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fsutil.h"
 #include "lockout.h"
 #include "log.h"
 #include "misc.h"
@@ -336,6 +338,154 @@ vd_syntax(const struct sm_conf *c, struct vd_result *r)
 	return VD_SYNTAX;
 }
 
+int
+validate_keytype_allowed(const char *keytype, const char *algs)
+{
+	static const struct {
+		const char *type;	/* first word of a .pub file */
+		const char *alg;	/* a HostKeyAlgorithms name it can sign */
+	} map[] = {
+		{ "ssh-ed25519", "ssh-ed25519" },
+		{ "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com" },
+		{ "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256" },
+		{ "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384" },
+		{ "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521" },
+		{ "ssh-rsa", "rsa-sha2-512" },
+		{ "ssh-rsa", "rsa-sha2-256" },
+		{ "ssh-rsa", "ssh-rsa" },
+	};
+	const char *p, *e;
+	size_t i, n;
+
+	for (p = algs; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, ",");
+		n = (size_t)(e - p);
+		for (i = 0; i < SM_NELEM(map); i++)
+			if (strcmp(keytype, map[i].type) == 0 &&
+			    strlen(map[i].alg) == n &&
+			    strncmp(p, map[i].alg, n) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * The type of the host key at path as its .pub file names it, or from
+ * `ssh-keygen -l` (which reads the key in its own process) when there is
+ * no .pub. NULL when sshd would not load it: missing, empty, or readable by
+ * others. sshmedicd itself never reads private key material.
+ */
+static char *
+vd_hostkey_type(const char *path, int timeout_ms)
+{
+	struct spawn_res sr;
+	struct stat st;
+	char *pub = NULL, *buf = NULL, *t = NULL, *argv[5], *p;
+	size_t len;
+
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (st.st_mode & 077) != 0)
+		return NULL;
+	xasprintf(&pub, "%s.pub", path);
+	if (fs_read_file(pub, 65536, 1, &buf, &len) == 0) {
+		buf[strcspn(buf, " \t\n")] = '\0';
+		if (buf[0] != '\0')
+			t = xstrdup(buf);
+		free(buf);
+	}
+	free(pub);
+	if (t != NULL)
+		return t;
+	argv[0] = "/usr/bin/ssh-keygen";
+	argv[1] = "-l";
+	argv[2] = "-f";
+	argv[3] = (char *)path;
+	argv[4] = NULL;
+	if (spawn_run(argv, NULL, NULL, 0, timeout_ms, 4096, &sr) != 0)
+		return NULL;
+	/* "256 SHA256:... comment (ED25519)" */
+	if (spawn_ok(&sr) && (p = strrchr(sr.out, '(')) != NULL) {
+		if (strncmp(p, "(ED25519)", 9) == 0)
+			t = xstrdup("ssh-ed25519");
+		else if (strncmp(p, "(RSA)", 5) == 0)
+			t = xstrdup("ssh-rsa");
+		else if (strncmp(p, "(ECDSA)", 7) == 0)
+			xasprintf(&t, "ecdsa-sha2-nistp%ld", strtol(sr.out,
+			    NULL, 10));
+	}
+	spawn_res_free(&sr);
+	return t;
+}
+
+/*
+ * C6: sshd -t passes when one host key loads, even if HostKeyAlgorithms
+ * allows none of the loaded keys' types; then every client fails key
+ * exchange. At least one usable key must have an allowed type.
+ */
+static enum vd_verdict
+vd_hostkeys(const struct sm_conf *c, struct vd_result *r)
+{
+	struct spawn_res sr;
+	char *argv[5], *line, *next, *algs = NULL, *t;
+	char keys[256] = "";
+	int ok = 0, nkeys = 0, pass;
+
+	argv[0] = c->sshd_binary;
+	argv[1] = "-T";
+	argv[2] = "-f";
+	argv[3] = c->sshd_config;
+	argv[4] = NULL;
+	memset(&sr, 0, sizeof(sr));
+	if (spawn_run(argv, NULL, NULL, 0, c->sshd_test_timeout_ms, VD_DUMP_CAP,
+	    &sr) != 0 || !spawn_ok(&sr) || sr.out_truncated) {
+		snprintf(r->reason, sizeof(r->reason), "sshd -T -f %s failed",
+		    c->sshd_config);
+		spawn_res_free(&sr);
+		return VD_ERROR;
+	}
+	/* Pass 0 finds the algorithm list, pass 1 judges each host key. */
+	for (pass = 0; pass < 2 && !ok; pass++) {
+		for (line = sr.out; line != NULL && *line != '\0' && !ok;
+		    line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			if (pass == 0 &&
+			    strncmp(line, "hostkeyalgorithms ", 18) == 0)
+				algs = xstrdup(line + 18);
+			if (pass == 1 && strncmp(line, "hostkey ", 8) == 0) {
+				nkeys++;
+				t = vd_hostkey_type(line + 8,
+				    c->sshd_test_timeout_ms);
+				if (t == NULL)
+					continue;
+				if (validate_keytype_allowed(t, algs))
+					ok = 1;
+				else if (strlen(keys) + strlen(t) + 2 <
+				    sizeof(keys)) {
+					if (keys[0] != '\0')
+						strcat(keys, ",");
+					strcat(keys, t);
+				}
+				free(t);
+			}
+			if (next != NULL)
+				next[-1] = '\n';	/* keep the buffer for pass 1 */
+		}
+		if (algs == NULL)
+			break;	/* no list printed: sshd's default allows all types */
+	}
+	spawn_res_free(&sr);
+	if (algs != NULL && !ok && nkeys > 0) {
+		snprintf(r->reason, sizeof(r->reason), "HostKeyAlgorithms %.200s "
+		    "allows none of the host keys (%s): no client could "
+		    "connect", algs, keys[0] ? keys : "none loadable");
+		free(algs);
+		return VD_LOCKOUT;
+	}
+	free(algs);
+	return VD_VALID;
+}
+
 enum vd_verdict
 validate_config(const struct sm_conf *c, struct vd_result *r)
 {
@@ -347,6 +497,8 @@ validate_config(const struct sm_conf *c, struct vd_result *r)
 
 	memset(r, 0, sizeof(*r));
 	if ((r->verdict = vd_syntax(c, r)) != VD_VALID)
+		return r->verdict;
+	if ((r->verdict = vd_hostkeys(c, r)) != VD_VALID)
 		return r->verdict;
 	for (i = 0; i < c->nprotected; i++) {
 		pu = &c->protected_users[i];

@@ -25,9 +25,20 @@ struct vd_result {
 	long	 test_ms;		/* how long sshd -t took */
 };
 
-/* Runs the checks on the configured sshd config. Returns r->verdict. */
+/*
+ * Runs the checks on the configured sshd config: sshd -t, at least one host
+ * key of a type HostKeyAlgorithms allows, then the lockout guard for every
+ * protected user. Returns r->verdict.
+ */
 enum vd_verdict validate_config(const struct sm_conf *c, struct vd_result *r);
 
 const char *validate_verdict_name(enum vd_verdict);
+
+/*
+ * Predicate: 1 when a host key of keytype (the first word of its .pub line:
+ * "ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa") can serve one of the
+ * comma-separated HostKeyAlgorithms names in algs.
+ */
+int	validate_keytype_allowed(const char *keytype, const char *algs);
 
 #endif

@@ -786,6 +786,29 @@ t_verdict_names(void **state)
 	    "unknown");
 }
 
+/* C6: which host key types a HostKeyAlgorithms list can serve. */
+static void
+t_keytype_allowed(void **state)
+{
+	(void)state;
+	assert_true(validate_keytype_allowed("ssh-ed25519",
+	    "rsa-sha2-512,ssh-ed25519"));
+	assert_false(validate_keytype_allowed("ssh-ed25519", "rsa-sha2-512"));
+	assert_true(validate_keytype_allowed("ssh-rsa", "rsa-sha2-256"));
+	assert_true(validate_keytype_allowed("ssh-rsa", "ssh-rsa"));
+	assert_false(validate_keytype_allowed("ssh-rsa",
+	    "rsa-sha2-512-cert-v01@openssh.com"));
+	assert_true(validate_keytype_allowed("ecdsa-sha2-nistp384",
+	    "ecdsa-sha2-nistp256,ecdsa-sha2-nistp384"));
+	assert_false(validate_keytype_allowed("ecdsa-sha2-nistp256",
+	    "ecdsa-sha2-nistp384"));
+	/* prefixes and empty lists never match */
+	assert_false(validate_keytype_allowed("ssh-ed25519", "ssh-ed2551"));
+	assert_false(validate_keytype_allowed("ssh-ed25519", ""));
+	assert_false(validate_keytype_allowed("ssh-ed25519", ","));
+	assert_false(validate_keytype_allowed("garbage", "ssh-ed25519"));
+}
+
 int
 main(void)
 {
@@ -818,6 +841,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_validate, rx_setup,
 		    rx_teardown),
 		cmocka_unit_test(t_verdict_names),
+		cmocka_unit_test(t_keytype_allowed),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
