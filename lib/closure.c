@@ -22,6 +22,7 @@
 
 #include "closure.h"
 #include "digest.h"
+#include "fsutil.h"
 #include "log.h"
 #include "misc.h"
 #include "xmalloc.h"
@@ -189,49 +190,6 @@ cl_set_stat(struct cl_file *f, const struct stat *st, long long *mtime)
 	    st->st_mtim.tv_nsec;
 }
 
-/* Reads an open regular file of at most CLOSURE_MAX_FILE_SIZE bytes. */
-static int
-cl_read_fd(int fd, off_t hint, char **bufp, size_t *lenp)
-{
-	size_t cap, len = 0;
-	char *buf;
-	ssize_t n;
-
-	cap = hint > 0 && hint <= CLOSURE_MAX_FILE_SIZE ? (size_t)hint + 1 :
-	    4096;
-	buf = xmalloc(cap);
-	for (;;) {
-		if (len == cap) {
-			if (cap > CLOSURE_MAX_FILE_SIZE) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			cap = cap * 2 > (size_t)CLOSURE_MAX_FILE_SIZE + 1 ?
-			    (size_t)CLOSURE_MAX_FILE_SIZE + 1 : cap * 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > CLOSURE_MAX_FILE_SIZE) {
-		free(buf);
-		errno = EFBIG;
-		return -1;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 /*
  * Fills f's state and stat facts for path, following a symlink as sshd
  * does. With content != NULL (config files only) a regular file is read
@@ -293,7 +251,7 @@ cl_examine(const char *path, struct cl_file *f, long long *mtime,
 		f->state = CL_TOOBIG;
 		goto out;
 	}
-	if (cl_read_fd(fd, st.st_size, &buf, &len) != 0) {
+	if (fs_read_fd(fd, CLOSURE_MAX_FILE_SIZE, &buf, &len) != 0) {
 		f->err = errno;
 		f->state = errno == EFBIG ? CL_TOOBIG : CL_UNREADABLE;
 		goto out;

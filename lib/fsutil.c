@@ -180,9 +180,9 @@ fs_write_atomic(const char *path, const void *buf, size_t len, uid_t uid,
 	return r;
 }
 
-/* Reads an open regular file of at most cap bytes. Closes fd. */
-static int
-read_fd(int fd, size_t cap, char **bufp, size_t *lenp)
+/* See fsutil.h: 0/-1 with errno (EFBIG, EISDIR, EINVAL). */
+int
+fs_read_fd(int fd, size_t cap, char **bufp, size_t *lenp)
 {
 	struct stat sb;
 	char *buf = NULL;
@@ -229,16 +229,27 @@ read_fd(int fd, size_t cap, char **bufp, size_t *lenp)
 		}
 	}
 	buf[have] = '\0';
-	close(fd);
 	*bufp = buf;
 	*lenp = have;
 	return 0;
  fail:
 	saved = errno;
 	free(buf);
-	close(fd);
 	errno = saved;
 	return -1;
+}
+
+/* fs_read_fd, then closes fd. */
+static int
+read_fd(int fd, size_t cap, char **bufp, size_t *lenp)
+{
+	int r, saved;
+
+	r = fs_read_fd(fd, cap, bufp, lenp);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
 }
 
 /* See fsutil.h: 0/-1 with errno. */

@@ -43,6 +43,8 @@ int	fs_read_file(const char *path, size_t cap, int follow, char **buf,
 	    size_t *len);
 int	fs_read_fileat(int dirfd, const char *name, size_t cap, char **buf,
 	    size_t *len);
+/* The same for a file already open; fd is left open. */
+int	fs_read_fd(int fd, size_t cap, char **buf, size_t *len);
 
 /* fsync of a directory by path. 0/-1 with errno. */
 int	fs_fsync_dir(const char *dir);

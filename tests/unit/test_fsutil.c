@@ -223,6 +223,34 @@ t_read_caps(void **s)
 	unit_rmtree(d);
 }
 
+/* fs_read_fd reads to the cap, leaves the fd open, and reads from its offset. */
+static void
+t_read_fd(void **s)
+{
+	char *d = unit_mkdtemp(), *p = path_in(d, "f"), *buf;
+	size_t len;
+	int fd;
+
+	(void)s;
+	unit_write(p, "0123456789");
+	assert_true((fd = open(p, O_RDONLY|O_CLOEXEC)) >= 0);
+	assert_int_equal(fs_read_fd(fd, 9, &buf, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_null(buf);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_fd(fd, 10, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "0123456789");
+	free(buf);
+	/* Still open: a second read sees end of file. */
+	assert_int_equal(fs_read_fd(fd, 10, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+	assert_int_equal(close(fd), 0);
+	free(p);
+	unit_rmtree(d);
+}
+
 static void
 t_mkdir_p(void **s)
 {
@@ -363,6 +391,7 @@ main(void)
 		cmocka_unit_test(t_write_atomic_errors),
 		cmocka_unit_test(t_write_atomic_enospc),
 		cmocka_unit_test(t_read_caps),
+		cmocka_unit_test(t_read_fd),
 		cmocka_unit_test(t_mkdir_p),
 		cmocka_unit_test(t_split),
 		cmocka_unit_test(t_path_is_safe),
