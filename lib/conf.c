@@ -21,12 +21,12 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "conf_int.h"
 #include "log.h"
 #include "misc.h"
 #include "xmalloc.h"
 
 #define CONF_MAX_SIZE		(1024 * 1024)
-#define CONF_MAX_USER		32	/* useradd's limit on login names */
 #define CONF_LONGEST_SOCK	"/event.sock"
 
 enum conf_kind {
@@ -92,12 +92,6 @@ static const struct conf_key conf_keys[] = {
 
 static const char *const conf_groups[] = {
 	"sshd", "probe", "guard", "store", "paths", "log", "metrics",
-};
-
-struct conf_ctx {
-	const char	*path;
-	char		*err;
-	size_t		 errlen;
 };
 
 static char **
@@ -173,19 +167,6 @@ conf_defaults(struct sm_conf *c)
 	c->metrics_textfile = xstrdup("");
 }
 
-static void
-users_free(struct conf_user *u, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(u[i].name);
-		free(u[i].addr);
-		free(u[i].host);
-	}
-	free(u);
-}
-
 /* Frees every field and zeroes c; safe on a zeroed struct. */
 void
 conf_free(struct sm_conf *c)
@@ -211,12 +192,12 @@ conf_free(struct sm_conf *c)
 			break;
 		}
 	}
-	users_free(c->protected_users, c->nprotected);
+	conf_users_free(c->protected_users, c->nprotected);
 	memset(c, 0, sizeof(*c));
 }
 
-/* Writes "FILE:LINE: msg" (or "FILE: msg" for line 0); returns -1. */
-static int __attribute__((format(printf, 3, 4)))
+/* See conf_int.h: -1. */
+int
 conf_err(struct conf_ctx *x, unsigned int line, const char *fmt, ...)
 {
 	char msg[512];
@@ -232,14 +213,16 @@ conf_err(struct conf_ctx *x, unsigned int line, const char *fmt, ...)
 	return -1;
 }
 
-static unsigned int
-line_of(const config_setting_t *s)
+/* See conf_int.h. */
+unsigned int
+conf_line_of(const config_setting_t *s)
 {
 	return config_setting_source_line(s);
 }
 
-static const char *
-type_name(int t)
+/* See conf_int.h: never NULL. */
+const char *
+conf_type_name(int t)
 {
 	switch (t) {
 	case CONFIG_TYPE_GROUP:
@@ -267,17 +250,17 @@ check_path(struct conf_ctx *x, const config_setting_t *s, const char *what,
 	if (*v == '\0' && empty_ok)
 		return 0;
 	if (*v != '/')
-		return conf_err(x, line_of(s), "%s: \"%s\" is not an absolute "
+		return conf_err(x, conf_line_of(s), "%s: \"%s\" is not an absolute "
 		    "path", what, v);
 	if (strlen(v) >= PATH_MAX)
-		return conf_err(x, line_of(s), "%s: path longer than %d bytes",
+		return conf_err(x, conf_line_of(s), "%s: path longer than %d bytes",
 		    what, PATH_MAX - 1);
 	return 0;
 }
 
-/* Predicate: a numeric IPv4 or IPv6 address (no names: nothing resolves). */
-static int
-addr_is_numeric(const char *a)
+/* See conf_int.h: 1/0. */
+int
+conf_addr_is_numeric(const char *a)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 
@@ -294,20 +277,20 @@ parse_argv(struct conf_ctx *x, const config_setting_t *s, const char *what,
 	int n, i;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return conf_err(x, line_of(s), "%s: expected a list of "
-		    "strings, got %s", what, type_name(config_setting_type(s)));
+		return conf_err(x, conf_line_of(s), "%s: expected a list of "
+		    "strings, got %s", what, conf_type_name(config_setting_type(s)));
 	n = config_setting_length(s);
 	if (n == 0 && !empty_ok)
-		return conf_err(x, line_of(s), "%s: the command is empty",
+		return conf_err(x, conf_line_of(s), "%s: the command is empty",
 		    what);
 	if (n > CONF_MAX_ARGV)
-		return conf_err(x, line_of(s), "%s: more than %d arguments",
+		return conf_err(x, conf_line_of(s), "%s: more than %d arguments",
 		    what, CONF_MAX_ARGV);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(s, (unsigned int)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return conf_err(x, line_of(e), "%s: argument %d is %s, "
-			    "not a string", what, i, type_name(
+			return conf_err(x, conf_line_of(e), "%s: argument %d is %s, "
+			    "not a string", what, i, conf_type_name(
 			    config_setting_type(e)));
 		if (i == 0 && check_path(x, e, what,
 		    config_setting_get_string(e), 0) == -1)
@@ -338,12 +321,12 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 	case K_PATH_OPT:
 	case K_ADDR:
 		if (t != CONFIG_TYPE_STRING)
-			return conf_err(x, line_of(s), "%s: expected a string, "
-			    "got %s", what, type_name(t));
+			return conf_err(x, conf_line_of(s), "%s: expected a string, "
+			    "got %s", what, conf_type_name(t));
 		str = config_setting_get_string(s);
 		if (k->kind == K_ADDR) {
-			if (!addr_is_numeric(str))
-				return conf_err(x, line_of(s), "%s: \"%s\" is "
+			if (!conf_addr_is_numeric(str))
+				return conf_err(x, conf_line_of(s), "%s: \"%s\" is "
 				    "not a numeric IPv4 or IPv6 address",
 				    what, str);
 		} else if (check_path(x, s, what, str,
@@ -354,19 +337,19 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 		return 0;
 	case K_INT:
 		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-			return conf_err(x, line_of(s), "%s: expected an "
-			    "integer, got %s", what, type_name(t));
+			return conf_err(x, conf_line_of(s), "%s: expected an "
+			    "integer, got %s", what, conf_type_name(t));
 		v = config_setting_get_int64(s);
 		if ((v < k->min || v > k->max) && !(v == 0 && k->zero_ok))
-			return conf_err(x, line_of(s), "%s: %lld is out of "
+			return conf_err(x, conf_line_of(s), "%s: %lld is out of "
 			    "range %s%lld..%lld", what, v,
 			    k->zero_ok ? "0 or " : "", k->min, k->max);
 		*(int *)field = (int)v;
 		return 0;
 	case K_BOOL:
 		if (t != CONFIG_TYPE_BOOL)
-			return conf_err(x, line_of(s), "%s: expected true or "
-			    "false, got %s", what, type_name(t));
+			return conf_err(x, conf_line_of(s), "%s: expected true or "
+			    "false, got %s", what, conf_type_name(t));
 		*(int *)field = config_setting_get_bool(s) ? 1 : 0;
 		return 0;
 	case K_ARGV:
@@ -374,7 +357,7 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 		return parse_argv(x, s, what, k->kind == K_ARGV_OPT,
 		    (char ***)field);
 	}
-	return conf_err(x, line_of(s), "%s: internal error", what);
+	return conf_err(x, conf_line_of(s), "%s: internal error", what);
 }
 
 static int
@@ -386,8 +369,8 @@ parse_group(struct conf_ctx *x, const config_setting_t *g, struct sm_conf *c)
 	int n, j;
 
 	if (!config_setting_is_group(g))
-		return conf_err(x, line_of(g), "%s: expected a group "
-		    "{ ... }, got %s", gname, type_name(config_setting_type(g)));
+		return conf_err(x, conf_line_of(g), "%s: expected a group "
+		    "{ ... }, got %s", gname, conf_type_name(config_setting_type(g)));
 	n = config_setting_length(g);
 	for (j = 0; j < n; j++) {
 		s = config_setting_get_elem(g, (unsigned int)j);
@@ -397,107 +380,10 @@ parse_group(struct conf_ctx *x, const config_setting_t *g, struct sm_conf *c)
 			    strcmp(conf_keys[i].name, name) == 0)
 				break;
 		if (i == SM_NELEM(conf_keys))
-			return conf_err(x, line_of(s), "unknown key %s.%s",
+			return conf_err(x, conf_line_of(s), "unknown key %s.%s",
 			    gname, name);
 		if (parse_key(x, &conf_keys[i], s, c) == -1)
 			return -1;
-	}
-	return 0;
-}
-
-/* Predicate: a POSIX portable user name ([A-Za-z0-9._-], no leading '-'). */
-static int
-user_name_ok(const char *u, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > CONF_MAX_USER || u[0] == '-')
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (!(u[i] >= 'a' && u[i] <= 'z') &&
-		    !(u[i] >= 'A' && u[i] <= 'Z') &&
-		    !(u[i] >= '0' && u[i] <= '9') &&
-		    u[i] != '.' && u[i] != '_' && u[i] != '-')
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * "user" or "user@ADDR". The address is left NULL here and filled from
- * probe.address once the whole file was read (its order is free).
- */
-static int
-parse_users(struct conf_ctx *x, const config_setting_t *s, struct sm_conf *c)
-{
-	const config_setting_t *e;
-	struct conf_user *u;
-	const char *v, *at;
-	size_t len;
-	int n, i;
-
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return conf_err(x, line_of(s), "protected_users: expected a "
-		    "list of strings, got %s", type_name(config_setting_type(s)));
-	n = config_setting_length(s);
-	if (n > CONF_MAX_PROTECTED)
-		return conf_err(x, line_of(s), "protected_users: more than %d "
-		    "entries", CONF_MAX_PROTECTED);
-	u = n > 0 ? xcalloc((size_t)n, sizeof(*u)) : NULL;
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, (unsigned int)i);
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			users_free(u, (size_t)i);
-			return conf_err(x, line_of(e), "protected_users: entry "
-			    "%d is %s, not a string", i + 1,
-			    type_name(config_setting_type(e)));
-		}
-		v = config_setting_get_string(e);
-		at = strchr(v, '@');
-		len = at != NULL ? (size_t)(at - v) : strlen(v);
-		if (!user_name_ok(v, len)) {
-			users_free(u, (size_t)i);
-			return conf_err(x, line_of(e), "protected_users: \"%s\" "
-			    "is not a valid user name", v);
-		}
-		if (at != NULL && !addr_is_numeric(at + 1)) {
-			users_free(u, (size_t)i);
-			return conf_err(x, line_of(e), "protected_users: \"%s\": "
-			    "\"%s\" is not a numeric IPv4 or IPv6 address",
-			    v, at + 1);
-		}
-		u[i].name = xstrndup(v, len);
-		u[i].addr = at != NULL ? xstrdup(at + 1) : NULL;
-	}
-	users_free(c->protected_users, c->nprotected);
-	c->protected_users = u;
-	c->nprotected = (size_t)n;
-	return 0;
-}
-
-static int
-finish_users(struct conf_ctx *x, const config_setting_t *s, struct sm_conf *c)
-{
-	size_t i, j;
-
-	for (i = 0; i < c->nprotected; i++) {
-		if (c->protected_users[i].addr == NULL)
-			c->protected_users[i].addr = xstrdup(c->probe_address);
-		c->protected_users[i].host =
-		    xstrdup(c->protected_users[i].addr);
-	}
-	for (i = 0; i < c->nprotected; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(c->protected_users[i].name,
-			    c->protected_users[j].name) != 0 ||
-			    strcmp(c->protected_users[i].addr,
-			    c->protected_users[j].addr) != 0)
-				continue;
-			return conf_err(x, line_of(config_setting_get_elem(s,
-			    (unsigned int)i)), "protected_users: %s@%s is "
-			    "listed twice", c->protected_users[i].name,
-			    c->protected_users[i].addr);
-		}
 	}
 	return 0;
 }
@@ -512,7 +398,7 @@ check_run_dir(struct conf_ctx *x, const config_t *cfg, const struct sm_conf *c)
 	if (strlen(c->run_dir) + strlen(CONF_LONGEST_SOCK) < sizeof(sun.sun_path))
 		return 0;
 	s = config_lookup(cfg, "paths.run");
-	return conf_err(x, s != NULL ? line_of(s) : 0, "paths.run: too long "
+	return conf_err(x, s != NULL ? conf_line_of(s) : 0, "paths.run: too long "
 	    "for a unix socket path (at most %zu bytes)",
 	    sizeof(sun.sun_path) - 1 - strlen(CONF_LONGEST_SOCK));
 }
@@ -631,7 +517,7 @@ conf_parse(struct conf_ctx *x, const char *text, struct sm_conf *c)
 		s = config_setting_get_elem(root, (unsigned int)j);
 		name = config_setting_name(s);
 		if (strcmp(name, "protected_users") == 0) {
-			if (parse_users(x, s, c) == -1)
+			if (conf_users_parse(x, s, c) == -1)
 				goto out;
 			users = s;
 			continue;
@@ -640,13 +526,13 @@ conf_parse(struct conf_ctx *x, const char *text, struct sm_conf *c)
 			if (strcmp(conf_groups[i], name) == 0)
 				break;
 		if (i == SM_NELEM(conf_groups)) {
-			conf_err(x, line_of(s), "unknown setting %s", name);
+			conf_err(x, conf_line_of(s), "unknown setting %s", name);
 			goto out;
 		}
 		if (parse_group(x, s, c) == -1)
 			goto out;
 	}
-	if (users != NULL && finish_users(x, users, c) == -1)
+	if (users != NULL && conf_users_finish(x, users, c) == -1)
 		goto out;
 	if (check_run_dir(x, &cfg, c) == -1)
 		goto out;
