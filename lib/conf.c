@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "conf_int.h"
+#include "fsutil.h"
 #include "log.h"
 #include "misc.h"
 #include "xmalloc.h"
@@ -407,33 +408,19 @@ check_run_dir(struct conf_ctx *x, const config_t *cfg, const struct sm_conf *c)
 static int
 read_fd(struct conf_ctx *x, int fd, char **out)
 {
-	char *buf = xmalloc(CONF_MAX_SIZE + 1);
-	size_t len = 0;
-	ssize_t n;
+	size_t len;
 
-	for (;;) {
-		n = read(fd, buf + len, CONF_MAX_SIZE + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			free(buf);
-			return conf_err(x, 0, "read: %s", strerror(errno));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONF_MAX_SIZE) {
-			free(buf);
+	if (fs_read_fd(fd, CONF_MAX_SIZE, out, &len) == -1) {
+		if (errno == EFBIG)
 			return conf_err(x, 0, "larger than %d bytes",
 			    CONF_MAX_SIZE);
-		}
+		return conf_err(x, 0, "read: %s", strerror(errno));
 	}
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		free(buf);
+	if (memchr(*out, '\0', len) != NULL) {
+		free(*out);
+		*out = NULL;
 		return conf_err(x, 0, "contains a NUL byte");
 	}
-	*out = buf;
 	return 0;
 }
 
