@@ -277,7 +277,13 @@ writer_track(struct guard *g, const char *path, uint32_t mask)
 
 	for (i = 0; i < GUARD_MAX_WRITERS; i++) {
 		if (g->writers[i].used && strcmp(g->writers[i].path, path) == 0) {
-			if (mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM))
+			/*
+			 * A file renamed over the path (a rollback's restore,
+			 * an mv) ends the wait too: the old inode's writer
+			 * gets no more events, its close included.
+			 */
+			if (mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM |
+			    IN_MOVED_TO))
 				g->writers[i].used = 0;
 			return;
 		}

@@ -368,6 +368,14 @@ guard_do_rollback(struct daemon *d, const char *why)
 		snprintf(rr.reason, sizeof(rr.reason), "the closure still "
 		    "differs from generation %lu after the restore%s%.150s",
 		    m.gen, files[0] ? ": " : " (host keys)", files);
+		/*
+		 * Written to while we restored: what is there now was never
+		 * judged. Not marking it seen makes the events of that write
+		 * (or this deadline) look at it again.
+		 */
+		g->seen_digest[0] = '\0';
+		daemon_set_deadline(d, DL_DEBOUNCE,
+		    monotime_ms() + d->conf.debounce_ms);
 	}
 	if (r == 0 && keys_changed) {
 		/* New host keys: sshd must load them; that makes a new generation. */
