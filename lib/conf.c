@@ -34,6 +34,7 @@ enum conf_kind {
 	K_PATH,		/* absolute path */
 	K_PATH_OPT,	/* absolute path or "" (off) */
 	K_ADDR,		/* numeric IPv4/IPv6 address */
+	K_USER_OPT,	/* a portable user name, or "" (off) */
 	K_INT,		/* integer in [min, max], or 0 when zero_ok */
 	K_BOOL,
 	K_ARGV,		/* non-empty list of strings, [0] absolute */
@@ -61,11 +62,27 @@ static const struct conf_key conf_keys[] = {
 	{ "sshd", "reload", K_ARGV_OPT, F(sshd_reload), 0, 0, 0 },
 	{ "sshd", "test_timeout_ms", K_INT, F(sshd_test_timeout_ms),
 	    100, 600000, 0 },
+	{ "sshd", "vendor_config", K_PATH_OPT, F(sshd_vendor_config), 0, 0, 0 },
+	{ "sshd", "privsep_dir", K_PATH, F(sshd_privsep_dir), 0, 0, 0 },
 	{ "probe", "address", K_ADDR, F(probe_address), 0, 0, 0 },
 	{ "probe", "port", K_INT, F(probe_port), 1, 65535, 0 },
 	{ "probe", "interval_ms", K_INT, F(probe_interval_ms),
 	    100, 86400000, 1 },
 	{ "probe", "timeout_ms", K_INT, F(probe_timeout_ms), 10, 60000, 0 },
+	{ "probe", "misses", K_INT, F(probe_misses), 1, 100, 0 },
+	{ "probe", "canary_user", K_USER_OPT, F(canary_user), 0, 0, 0 },
+	{ "probe", "canary_key", K_PATH_OPT, F(canary_key), 0, 0, 0 },
+	{ "probe", "canary_interval_ms", K_INT, F(canary_interval_ms),
+	    1000, 86400000, 0 },
+	{ "probe", "canary_misses", K_INT, F(canary_misses), 1, 100, 0 },
+	{ "restart", "backoff_ms", K_INT, F(restart_backoff_ms), 1, 600000, 0 },
+	{ "restart", "backoff_max_ms", K_INT, F(restart_backoff_max_ms),
+	    1, 3600000, 0 },
+	{ "restart", "burst", K_INT, F(restart_burst), 1, LIVE_BURST_LIMIT, 0 },
+	{ "restart", "burst_window_ms", K_INT, F(restart_burst_window_ms),
+	    1000, 86400000, 0 },
+	{ "restart", "vendor_default", K_BOOL, F(restart_vendor_default),
+	    0, 0, 0 },
 	{ "guard", "debounce_ms", K_INT, F(debounce_ms), 0, 60000, 0 },
 	{ "guard", "grace_ms", K_INT, F(grace_ms), 0, 3600000, 0 },
 	{ "guard", "write_timeout_ms", K_INT, F(write_timeout_ms),
@@ -92,7 +109,7 @@ static const struct conf_key conf_keys[] = {
 };
 
 static const char *const conf_groups[] = {
-	"sshd", "probe", "guard", "store", "paths", "log", "metrics",
+	"sshd", "probe", "guard", "restart", "store", "paths", "log", "metrics",
 };
 
 static char **
@@ -136,11 +153,24 @@ conf_defaults(struct sm_conf *c)
 	c->sshd_start = argv_dup(start);
 	c->sshd_reload = argv_dup(reload);
 	c->sshd_test_timeout_ms = 5000;
+	c->sshd_vendor_config = xstrdup("/usr/share/openssh/sshd_config");
+	c->sshd_privsep_dir = xstrdup("/run/sshd");
 
 	c->probe_address = xstrdup("127.0.0.1");
 	c->probe_port = 22;
 	c->probe_interval_ms = 5000;
 	c->probe_timeout_ms = 2000;
+	c->probe_misses = 3;
+	c->canary_user = xstrdup("");
+	c->canary_key = xstrdup("");
+	c->canary_interval_ms = 60000;
+	c->canary_misses = 2;
+
+	c->restart_backoff_ms = 100;
+	c->restart_backoff_max_ms = 30000;
+	c->restart_burst = 10;
+	c->restart_burst_window_ms = 60000;
+	c->restart_vendor_default = 1;
 
 	c->debounce_ms = 200;
 	c->grace_ms = 10000;
@@ -182,6 +212,7 @@ conf_free(struct sm_conf *c)
 		case K_PATH:
 		case K_PATH_OPT:
 		case K_ADDR:
+		case K_USER_OPT:
 			free(*(char **)field);
 			break;
 		case K_ARGV:
@@ -321,11 +352,16 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 	case K_PATH:
 	case K_PATH_OPT:
 	case K_ADDR:
+	case K_USER_OPT:
 		if (t != CONFIG_TYPE_STRING)
 			return conf_err(x, conf_line_of(s), "%s: expected a string, "
 			    "got %s", what, conf_type_name(t));
 		str = config_setting_get_string(s);
-		if (k->kind == K_ADDR) {
+		if (k->kind == K_USER_OPT) {
+			if (*str != '\0' && !conf_user_name_ok(str, strlen(str)))
+				return conf_err(x, conf_line_of(s), "%s: \"%s\" is "
+				    "not a valid user name", what, str);
+		} else if (k->kind == K_ADDR) {
 			if (!conf_addr_is_numeric(str))
 				return conf_err(x, conf_line_of(s), "%s: \"%s\" is "
 				    "not a numeric IPv4 or IPv6 address",
@@ -523,6 +559,19 @@ conf_parse(struct conf_ctx *x, const char *text, struct sm_conf *c)
 		goto out;
 	if (check_run_dir(x, &cfg, c) == -1)
 		goto out;
+	if ((c->canary_user[0] != '\0') != (c->canary_key[0] != '\0')) {
+		s = config_lookup(&cfg, "probe");
+		conf_err(x, s != NULL ? conf_line_of(s) : 0, "probe.canary_user "
+		    "and probe.canary_key go together: set both or neither");
+		goto out;
+	}
+	if (c->restart_backoff_ms > c->restart_backoff_max_ms) {
+		s = config_lookup(&cfg, "restart");
+		conf_err(x, s != NULL ? conf_line_of(s) : 0, "restart.backoff_ms "
+		    "%d is above restart.backoff_max_ms %d",
+		    c->restart_backoff_ms, c->restart_backoff_max_ms);
+		goto out;
+	}
 	r = 0;
  out:
 	config_destroy(&cfg);

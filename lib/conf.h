@@ -10,6 +10,7 @@
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/sshmedic/sshmedic.conf"
 #define CONF_MAX_PROTECTED	64
 #define CONF_MAX_ARGV		32
+#define LIVE_BURST_LIMIT	1000
 
 struct conf_user {
 	char	*name;		/* login name */
@@ -28,12 +29,26 @@ struct sm_conf {
 	char	**sshd_start;		/* argv, NULL-terminated */
 	char	**sshd_reload;		/* argv; empty: SIGHUP to the pidfile's pid */
 	int	 sshd_test_timeout_ms;	/* bound on sshd -t / -T */
+	char	*sshd_vendor_config;	/* ladder step 4, "" = none */
+	char	*sshd_privsep_dir;	/* /run/sshd (S3) */
 
 	/* probe */
 	char	*probe_address;		/* numeric, 127.0.0.1 */
 	int	 probe_port;
 	int	 probe_interval_ms;	/* 0: no periodic probe */
 	int	 probe_timeout_ms;
+	int	 probe_misses;		/* failed banner probes before kill+restart */
+	char	*canary_user;		/* "" = no canary login */
+	char	*canary_key;		/* its private key */
+	int	 canary_interval_ms;
+	int	 canary_misses;		/* failed canary logins before a restart */
+
+	/* restart: the ladder */
+	int	 restart_backoff_ms;	/* first wait at step 5 */
+	int	 restart_backoff_max_ms;
+	int	 restart_burst;		/* at most this many starts ... */
+	int	 restart_burst_window_ms;	/* ... in this window */
+	int	 restart_vendor_default;	/* ladder step 4 allowed */
 
 	/* guard */
 	int	 debounce_ms;

@@ -27,6 +27,9 @@ unsigned int conf_line_of(const config_setting_t *s);
 /* "a string", "a list"...: a libconfig type for error messages. */
 const char *conf_type_name(int t);
 
+/* Predicate: a POSIX portable user name ([A-Za-z0-9._-], no leading '-'). */
+int	conf_user_name_ok(const char *u, size_t len);
+
 /* Predicate: a numeric IPv4 or IPv6 address (no names: nothing resolves). */
 int	conf_addr_is_numeric(const char *a);
 

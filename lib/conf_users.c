@@ -30,8 +30,8 @@ conf_users_free(struct conf_user *u, size_t n)
 }
 
 /* Predicate: a POSIX portable user name ([A-Za-z0-9._-], no leading '-'). */
-static int
-user_name_ok(const char *u, size_t len)
+int
+conf_user_name_ok(const char *u, size_t len)
 {
 	size_t i;
 
@@ -79,7 +79,7 @@ conf_users_parse(struct conf_ctx *x, const config_setting_t *s, struct sm_conf *
 		v = config_setting_get_string(e);
 		at = strchr(v, '@');
 		len = at != NULL ? (size_t)(at - v) : strlen(v);
-		if (!user_name_ok(v, len)) {
+		if (!conf_user_name_ok(v, len)) {
 			conf_users_free(u, (size_t)i);
 			return conf_err(x, conf_line_of(e), "protected_users: \"%s\" "
 			    "is not a valid user name", v);

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "store.h"
 #include "guard.h"
+#include "live.h"
 
 /* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
 enum dl_slot {
@@ -18,6 +19,10 @@ enum dl_slot {
 	DL_PAUSE,		/* sshmedic pause ends */
 	DL_FIGHT,		/* fight backoff ends */
 	DL_SERVE,		/* a valid change waited too long to be served */
+	DL_PROBE,		/* next banner probe */
+	DL_RESTART,		/* next rung of the ladder */
+	DL_CANARY,		/* next canary login */
+	DL_WATCHDOG,		/* next WATCHDOG=1 to systemd */
 	DL_NSLOTS
 };
 
@@ -36,6 +41,8 @@ struct daemon {
 
 	struct store store;
 	struct guard guard;
+	struct live live;
+	int64_t	 watchdog_ms;		/* systemd WatchdogSec / 2, 0 off */
 
 	int64_t	 deadline[DL_NSLOTS];
 	int	 quit;

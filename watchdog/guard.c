@@ -312,6 +312,8 @@ guard_on_watch(struct daemon *d, const struct watch_ev *ev)
 	    strcmp(path, d->conf.sshd_pidfile) == 0;
 	free(pdir);
 	if (is_pidfile) {
+		if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
+			live_on_pidfile(d);
 		if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) &&
 		    d->guard.state == GS_CANDIDATE) {
 			struct closure cl;

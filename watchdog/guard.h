@@ -80,6 +80,21 @@ int	guard_resume(struct daemon *d, char *msg, size_t len);
 int	guard_rollback(struct daemon *d, unsigned long gen, char *msg, size_t len);
 int	guard_promote(struct daemon *d, char *msg, size_t len);
 
+/*
+ * For the ladder (live.c). guard_restore_now puts the newest usable
+ * generation back at once, without grace or fight backoff: 0 restored, -1
+ * not. guard_vendor_reset quarantines the closure and installs
+ * sshd.vendor_config as the main file: 0 done, -1 not (msg says why).
+ */
+int	guard_restore_now(struct daemon *d, const char *why);
+int	guard_vendor_reset(struct daemon *d, char *msg, size_t len);
+/*
+ * The ladder brought sshd back on what is on disk now (repaired host keys,
+ * the vendor default): that closure is served, so it becomes the newest
+ * known-good generation. 0/-1.
+ */
+int	guard_adopt_current(struct daemon *d, const char *why);
+
 const char *guard_state_name(enum guard_state);
 
 #endif

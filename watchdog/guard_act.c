@@ -552,3 +552,114 @@ guard_promote(struct daemon *d, char *msg, size_t len)
 	closure_free(&cl);
 	return r;
 }
+
+int
+guard_restore_now(struct daemon *d, const char *why)
+{
+	struct guard *g = &d->guard;
+	struct manifest m;
+	struct rb_result rr;
+	struct closure cl;
+	char evid[33], reason[1024];
+	int r;
+
+	if (store_latest(&d->store, &m) == -1)
+		return -1;
+	random_id(evid);
+	memset(&rr, 0, sizeof(rr));
+	r = rollback_to(&d->store, &m, d->conf.sshd_dir, evid, &rr);
+	g->rollbacks++;
+	snprintf(reason, sizeof(reason), "sshd could not start: %s%s%s", why,
+	    r == 0 ? "" : "; rollback failed: ", r == 0 ? "" : rr.reason);
+	guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-rollback", r == 0,
+	    m.gen, 0, rr.files, reason, NULL, evid);
+	rb_result_free(&rr);
+	g->good_gen = m.gen;
+	sm_strlcpy(g->good_digest, m.digest, sizeof(g->good_digest));
+	manifest_free(&m);
+	daemon_set_deadline(d, DL_GRACE, 0);
+	guard_read_closure(d, &cl);
+	sm_strlcpy(g->seen_digest, cl.digest, sizeof(g->seen_digest));
+	if (r == 0 && strcmp(cl.digest, g->good_digest) == 0 &&
+	    g->state != GS_PAUSED)
+		guard_set_state(d, GS_WATCHING);
+	closure_free(&cl);
+	return r;
+}
+
+int
+guard_vendor_reset(struct daemon *d, char *msg, size_t len)
+{
+	struct guard *g = &d->guard;
+	struct closure cl;
+	struct stat st;
+	char *buf = NULL, evid[33], reason[256];
+	size_t blen, i;
+	int r = -1;
+
+	if (d->conf.sshd_vendor_config[0] == '\0' ||
+	    fs_read_file(d->conf.sshd_vendor_config, CLOSURE_MAX_FILE_SIZE, 1,
+	    &buf, &blen) == -1) {
+		snprintf(msg, len, "no vendor default configuration (%s)",
+		    d->conf.sshd_vendor_config[0] ? d->conf.sshd_vendor_config :
+		    "sshd.vendor_config is empty");
+		return -1;
+	}
+	random_id(evid);
+	snprintf(reason, sizeof(reason), "ladder step 4: replaced by the vendor "
+	    "default %s", d->conf.sshd_vendor_config);
+	/*
+	 * Every file of the failing closure goes to quarantine first; the
+	 * included ones are then removed so the vendor default stands alone.
+	 */
+	guard_read_closure(d, &cl);
+	for (i = 0; i < cl.nfiles; i++) {
+		if (cl.files[i].role == CL_HOSTKEY ||
+		    lstat(cl.files[i].path, &st) == -1)
+			continue;
+		if (store_quarantine_add(&d->store, evid, cl.files[i].path,
+		    reason) == -1) {
+			snprintf(msg, len, "quarantine %s: %s; nothing replaced",
+			    cl.files[i].path, strerror(errno));
+			goto out;
+		}
+	}
+	for (i = 0; i < cl.nfiles; i++)
+		if (cl.files[i].role == CL_INCLUDE &&
+		    cl.files[i].state == CL_REG && unlink(cl.files[i].path) == -1)
+			error_f("unlink %s: %s", cl.files[i].path, strerror(errno));
+	if (fs_write_atomic(d->conf.sshd_config, buf, blen, 0, 0, 0644) == -1) {
+		snprintf(msg, len, "write %s: %s", d->conf.sshd_config,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(msg, len, "vendor default %s installed as %s (old files in "
+	    "quarantine)", d->conf.sshd_vendor_config, d->conf.sshd_config);
+	guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-vendor-default", 1,
+	    g->good_gen, 0, d->conf.sshd_config, reason, NULL, evid);
+	r = 0;
+ out:
+	closure_free(&cl);
+	free(buf);
+	if (r == -1)
+		guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-vendor-default",
+		    0, g->good_gen, 0, d->conf.sshd_config, msg, NULL, evid);
+	return r;
+}
+
+int
+guard_adopt_current(struct daemon *d, const char *why)
+{
+	struct guard *g = &d->guard;
+	struct closure cl;
+	int r = 0;
+
+	guard_read_closure(d, &cl);
+	sm_strlcpy(g->seen_digest, cl.digest, sizeof(g->seen_digest));
+	if (strcmp(cl.digest, g->good_digest) != 0) {
+		r = guard_do_promote(d, &cl, why);
+		g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);
+	}
+	closure_free(&cl);
+	return r;
+}

@@ -20,6 +20,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "conf.h"
 #include "ctl.h"
 #include "ctlsrv.h"
@@ -37,6 +41,7 @@
 #define EV_TIMER	2
 #define EV_INOTIFY	3
 #define EV_CTL		4
+#define EV_PIDFD	5	/* live.c registers the sshd master's pidfd */
 
 static void
 usage(void)
@@ -78,6 +83,45 @@ arm_timer(struct daemon *d)
 		fatal_f("timerfd_settime: %s", strerror(errno));
 }
 
+/* systemd: READY, STATUS and WATCHDOG through libsystemd when built with it. */
+static void
+notify(const char *msg)
+{
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, msg);
+#else
+	(void)msg;
+#endif
+}
+
+static void
+notify_watchdog(struct daemon *d)
+{
+	notify("WATCHDOG=1");
+	if (d->watchdog_ms > 0)
+		daemon_set_deadline(d, DL_WATCHDOG,
+		    monotime_ms() + d->watchdog_ms);
+}
+
+static void
+notify_ready(struct daemon *d)
+{
+	char st[256];
+
+#ifdef HAVE_LIBSYSTEMD
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+		d->watchdog_ms = (int64_t)(usec / 2000);
+#endif
+	snprintf(st, sizeof(st), "READY=1\nSTATUS=guarding %s, generation "
+	    "%lu, sshd %s", d->conf.sshd_config, d->guard.good_gen,
+	    d->live.pid != 0 ? "up" : "down");
+	notify(st);
+	if (d->watchdog_ms > 0)
+		notify_watchdog(d);
+}
+
 static void
 run_deadlines(struct daemon *d)
 {
@@ -91,7 +135,19 @@ run_deadlines(struct daemon *d)
 		if (d->deadline[i] == 0 || d->deadline[i] > now)
 			continue;
 		d->deadline[i] = 0;
-		guard_on_deadline(d, i);
+		switch (i) {
+		case DL_PROBE:
+		case DL_RESTART:
+		case DL_CANARY:
+			live_on_deadline(d, i);
+			break;
+		case DL_WATCHDOG:
+			notify_watchdog(d);
+			break;
+		default:
+			guard_on_deadline(d, i);
+			break;
+		}
 	}
 }
 
@@ -141,6 +197,7 @@ reconfigure(struct daemon *d)
 	emit_daemon(AUDIT_USYS_CONFIG, "sshmedic-daemon-reconfig", 1,
 	    "configuration re-read");
 	guard_on_reconfig(d);
+	live_on_reconfig(d);
 }
 
 static void
@@ -318,6 +375,9 @@ loop(struct daemon *d)
 			case EV_CTL:
 				ctlsrv_handle(d);
 				break;
+			case EV_PIDFD:
+				live_on_pidfd(d);
+				break;
 			}
 		}
 	}
@@ -376,8 +436,12 @@ main(int argc, char **argv)
 	logit("sshmedicd %s started, guarding %s", PACKAGE_VERSION,
 	    d.conf.sshd_config);
 	guard_start(&d);
+	live_start(&d);
+	notify_ready(&d);
 	loop(&d);
+	notify("STOPPING=1");
 	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
+	live_stop(&d);
 	guard_stop(&d);
 	sock = conf_ctl_socket(&d.conf);
 	unlink(sock);

@@ -1,0 +1,545 @@
+/*
+ * Keeping sshd up: a pidfd sees the master die at once, a banner probe sees
+ * it stuck, and a five-step ladder brings it back, each step audited.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "guard.h"
+#include "live.h"
+#include "log.h"
+#include "misc.h"
+#include "repair.h"
+#include "report.h"
+#include "spawn.h"
+#include "sshd.h"
+#include "store.h"
+#include "validate.h"
+#include "xmalloc.h"
+
+#define EV_PIDFD_TAG	5	/* epoll tag, see sshmedicd.c */
+
+static const char *step_names[LADDER_NSTEPS] = {
+	"idle", "restart", "rollback", "repair", "vendor-default", "failing",
+};
+
+const char *
+live_step_name(enum ladder_step s)
+{
+	return s < LADDER_NSTEPS ? step_names[s] : "unknown";
+}
+
+static void
+emit(struct daemon *d, int type, const char *op, int ok, const char *reason,
+    const char *detail)
+{
+	struct report_ev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.op = op;
+	ev.success = ok;
+	ev.unit = "sshd";
+	ev.gen = d->guard.good_gen;
+	ev.reason = reason;
+	ev.detail = detail;
+	report_emit(&ev, d->guard.last_evid);
+	if (ok)
+		logit("%s: %s", op, reason ? reason : "");
+	else
+		error_f("%s: %s", op, reason ? reason : "");
+}
+
+static void
+drop_pidfd(struct daemon *d)
+{
+	struct live *l = &d->live;
+
+	if (l->pidfd != -1) {
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, l->pidfd, NULL);
+		close(l->pidfd);
+	}
+	l->pidfd = -1;
+	l->pid = 0;
+}
+
+/* Holds pid through a pidfd in the loop. 0/-1 (the process is gone). */
+static int
+adopt(struct daemon *d, pid_t pid)
+{
+	struct live *l = &d->live;
+	struct epoll_event ev;
+	int fd;
+
+	if (l->pid == pid && l->pidfd != -1)
+		return 0;
+	drop_pidfd(d);
+	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_PIDFD_TAG;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		close(fd);
+		return -1;
+	}
+	l->pid = pid;
+	l->pidfd = fd;
+	debug_f("holding sshd master pid %ld", (long)pid);
+	return 0;
+}
+
+static void
+persist_ladder(struct daemon *d)
+{
+	char val[32];
+
+	if (d->live.step == LADDER_IDLE) {
+		store_state_set(&d->store, "ladder_step", NULL);
+		return;
+	}
+	snprintf(val, sizeof(val), "%d", (int)d->live.step);
+	store_state_set(&d->store, "ladder_step", val);
+}
+
+static void
+arm_probe(struct daemon *d)
+{
+	daemon_set_deadline(d, DL_PROBE, d->conf.probe_interval_ms > 0 ?
+	    monotime_ms() + d->conf.probe_interval_ms : 0);
+	daemon_set_deadline(d, DL_CANARY, d->conf.canary_user[0] != '\0' ?
+	    monotime_ms() + d->conf.canary_interval_ms : 0);
+}
+
+/* sshd serves again: the ladder goes back down. */
+static void
+up(struct daemon *d, pid_t pid, const char *how)
+{
+	struct live *l = &d->live;
+	char reason[700];
+
+	if (pid != 0)
+		adopt(d, pid);
+	/* Served now: whatever the ladder changed on disk is the new known-good. */
+	if (l->step > LADDER_RESTART)
+		guard_adopt_current(d, how);
+	if (l->step != LADDER_IDLE || l->down_since_ms != 0) {
+		snprintf(reason, sizeof(reason), "sshd serves again (%s) after "
+		    "%lld ms, %d attempt%s", how,
+		    (long long)(realtime_ms() - l->down_since_ms), l->attempts,
+		    l->attempts == 1 ? "" : "s");
+		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 1, reason,
+		    NULL);
+	}
+	l->step = LADDER_IDLE;
+	l->attempts = 0;
+	l->backoff_ms = 0;
+	l->down_since_ms = 0;
+	l->misses = 0;
+	l->canary_misses = 0;
+	l->last_error[0] = '\0';
+	persist_ladder(d);
+	daemon_set_deadline(d, DL_RESTART, 0);
+	arm_probe(d);
+}
+
+/* sshd is down or useless: start climbing now. */
+static void
+down(struct daemon *d, const char *why)
+{
+	struct live *l = &d->live;
+
+	emit(d, AUDIT_SERVICE_STOP, "sshmedic-sshd-died", 0, why, NULL);
+	drop_pidfd(d);
+	l->deaths++;
+	if (l->down_since_ms == 0)
+		l->down_since_ms = realtime_ms();
+	if (l->step == LADDER_IDLE)
+		l->step = LADDER_RESTART;
+	persist_ladder(d);
+	daemon_set_deadline(d, DL_PROBE, 0);
+	daemon_set_deadline(d, DL_CANARY, 0);
+	daemon_set_deadline(d, DL_RESTART, monotime_ms());
+}
+
+/* Predicate: the burst limit allows a start now; else *wait_ms is set. */
+static int
+burst_ok(struct daemon *d, int64_t now, int64_t *wait_ms)
+{
+	struct live *l = &d->live;
+	size_t i, n = 0, cap = (size_t)d->conf.restart_burst;
+	int64_t oldest = 0;
+
+	for (i = 0; i < l->nrestarts; i++) {
+		if (now - l->restarts[i] < d->conf.restart_burst_window_ms) {
+			if (n == 0 || l->restarts[i] < oldest)
+				oldest = l->restarts[i];
+			n++;
+		}
+	}
+	if (n < cap)
+		return 1;
+	*wait_ms = oldest + d->conf.restart_burst_window_ms - now;
+	return 0;
+}
+
+static void
+note_start(struct daemon *d, int64_t now)
+{
+	struct live *l = &d->live;
+	size_t cap = (size_t)d->conf.restart_burst, i, oldest = 0;
+
+	if (l->nrestarts < cap) {
+		l->restarts[l->nrestarts++] = now;
+		return;
+	}
+	for (i = 1; i < l->nrestarts; i++)
+		if (l->restarts[i] < l->restarts[oldest])
+			oldest = i;
+	l->restarts[oldest] = now;
+}
+
+/*
+ * Runs sshd.start and waits for a master that answers. 0 serving, -1 not
+ * (l->last_error holds sshd's own words: what an admin needs first).
+ */
+static int
+start_sshd(struct daemon *d)
+{
+	struct live *l = &d->live;
+	struct spawn_res r;
+	char how[96], reason[256];
+	int64_t deadline;
+	pid_t pid;
+
+	l->starts++;
+	if (spawn_run(d->conf.sshd_start, NULL, NULL, 0,
+	    d->conf.sshd_test_timeout_ms, 4096, &r) == -1) {
+		snprintf(l->last_error, sizeof(l->last_error), "%s: %s",
+		    d->conf.sshd_start[0], strerror(errno));
+		return -1;
+	}
+	if (!spawn_ok(&r)) {
+		const char *e = r.err[0] != '\0' ? r.err : r.out;
+
+		snprintf(l->last_error, sizeof(l->last_error), "%s %s: %.400s",
+		    d->conf.sshd_start[0], spawn_describe(&r, how, sizeof(how)),
+		    e);
+		l->last_error[strcspn(l->last_error, "\r\n")] = '\0';
+		spawn_res_free(&r);
+		return -1;
+	}
+	spawn_res_free(&r);
+	/* sshd forks into the background after binding and writing its pidfile. */
+	deadline = monotime_ms() + d->conf.probe_timeout_ms;
+	for (;;) {
+		if ((pid = sshd_pid(&d->conf)) != 0 &&
+		    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+			adopt(d, pid);
+			return 0;
+		}
+		if (monotime_ms() >= deadline)
+			break;
+		struct timespec ts = { 0, 2 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	snprintf(l->last_error, sizeof(l->last_error), "started, but %s",
+	    pid == 0 ? "no sshd master in the pidfile" : reason);
+	return -1;
+}
+
+/* One rung: do what the step needs, then start. 0 serving, -1 not. */
+static int
+climb(struct daemon *d, char *did, size_t len)
+{
+	struct live *l = &d->live;
+	struct vd_result vr;
+
+	did[0] = '\0';
+	switch (l->step) {
+	case LADDER_RESTART:
+	case LADDER_LOUD:
+		snprintf(did, len, "start");
+		break;
+	case LADDER_ROLLBACK:
+		memset(&vr, 0, sizeof(vr));
+		if (validate_config(&d->conf, &vr) == VD_VALID) {
+			snprintf(did, len, "closure valid, nothing to roll back");
+			break;
+		}
+		if (guard_restore_now(d, vr.reason) == 0)
+			snprintf(did, len, "rolled back to generation %lu "
+			    "(%.200s)", d->guard.good_gen, vr.reason);
+		else
+			snprintf(did, len, "closure invalid (%.200s), no "
+			    "rollback possible", vr.reason);
+		break;
+	case LADDER_REPAIR:
+		repair_all(d, did, len);
+		break;
+	case LADDER_VENDOR:
+		if (guard_vendor_reset(d, did, len) == -1)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	return start_sshd(d);
+}
+
+static void
+try_restart(struct daemon *d)
+{
+	struct live *l = &d->live;
+	char did[600], reason[1200];
+	int64_t now = monotime_ms(), wait;
+	pid_t pid;
+
+	/* Someone else (an admin, the service manager) may have done it. */
+	if ((pid = sshd_pid(&d->conf)) != 0 &&
+	    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+		up(d, pid, "started by someone else");
+		return;
+	}
+	if (!burst_ok(d, now, &wait)) {
+		snprintf(reason, sizeof(reason), "%d starts within %d ms: "
+		    "waiting %lld ms (restart.burst)", d->conf.restart_burst,
+		    d->conf.restart_burst_window_ms, (long long)wait);
+		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 0, reason,
+		    NULL);
+		daemon_set_deadline(d, DL_RESTART, now + wait);
+		return;
+	}
+	note_start(d, now);
+	l->attempts++;
+	if (climb(d, did, sizeof(did)) == 0) {
+		up(d, 0, did[0] ? did : "start");
+		return;
+	}
+	l->start_failures++;
+	snprintf(reason, sizeof(reason), "ladder step %d (%s): %s; sshd did "
+	    "not start: %s", (int)l->step, live_step_name(l->step), did,
+	    l->last_error);
+	emit(d, AUDIT_SERVICE_START, l->step == LADDER_LOUD ?
+	    "sshmedic-sshd-failing" : "sshmedic-sshd-start", 0, reason, NULL);
+	if (l->step == LADDER_LOUD)
+		error_f("SSHD IS DOWN and every remedy failed; retrying every "
+		    "%lld ms. Last error: %s", (long long)l->backoff_ms,
+		    l->last_error);
+	/* Climb one rung per failure; the vendor step only when allowed. */
+	if (l->step < LADDER_LOUD) {
+		l->step++;
+		if (l->step == LADDER_VENDOR && !d->conf.restart_vendor_default)
+			l->step = LADDER_LOUD;
+	}
+	persist_ladder(d);
+	/* The first rungs follow at once; waiting starts with step 5. */
+	if (l->step == LADDER_LOUD) {
+		l->backoff_ms = l->backoff_ms == 0 ? d->conf.restart_backoff_ms :
+		    l->backoff_ms * 2;
+		if (l->backoff_ms > d->conf.restart_backoff_max_ms)
+			l->backoff_ms = d->conf.restart_backoff_max_ms;
+	}
+	daemon_set_deadline(d, DL_RESTART, now + (l->step == LADDER_LOUD ?
+	    l->backoff_ms : 0));
+}
+
+static void
+probe(struct daemon *d)
+{
+	struct live *l = &d->live;
+	char reason[256], why[400];
+	pid_t pid = sshd_pid(&d->conf);
+
+	if (pid != 0 && sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+		if (pid != l->pid)
+			adopt(d, pid);
+		l->misses = 0;
+		arm_probe(d);
+		return;
+	}
+	if (pid == 0) {
+		down(d, "no sshd master process (pidfile empty or stale)");
+		return;
+	}
+	l->misses++;
+	debug_f("probe miss %d/%d: %s", l->misses, d->conf.probe_misses, reason);
+	if (l->misses < d->conf.probe_misses) {
+		daemon_set_deadline(d, DL_PROBE,
+		    monotime_ms() + d->conf.probe_interval_ms);
+		return;
+	}
+	/* Alive but not answering (stopped, stuck): only a kill helps. */
+	snprintf(why, sizeof(why), "sshd master pid %ld alive but not answering "
+	    "(%d probes: %s); killed", (long)pid, l->misses, reason);
+	kill(pid, SIGKILL);
+	down(d, why);
+}
+
+static void
+canary(struct daemon *d)
+{
+	struct live *l = &d->live;
+	struct spawn_res r;
+	char port[16], dest[300], kh[600], how[96], why[700];
+	char *argv[] = { "/usr/bin/ssh", "-i", d->conf.canary_key,
+	    "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+	    "-o", "StrictHostKeyChecking=accept-new", "-o", kh,
+	    "-o", "ConnectTimeout=5", "-p", port, dest, "true", NULL };
+	int ok;
+
+	snprintf(port, sizeof(port), "%d", d->conf.probe_port);
+	snprintf(dest, sizeof(dest), "%s@%s", d->conf.canary_user,
+	    d->conf.probe_address);
+	/* Its own known-hosts file: first use pins the host key. */
+	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/canary_known_hosts",
+	    d->conf.state_dir);
+	if (spawn_run(argv, NULL, NULL, 0, d->conf.probe_timeout_ms * 5, 2048,
+	    &r) == -1) {
+		error_f("canary: ssh: %s", strerror(errno));
+		arm_probe(d);
+		return;
+	}
+	ok = spawn_ok(&r);
+	if (ok) {
+		if (l->canary_misses > 0)
+			emit(d, AUDIT_SERVICE_START, "sshmedic-canary", 1,
+			    "canary login works again", NULL);
+		l->canary_misses = 0;
+	} else {
+		l->canary_misses++;
+		snprintf(why, sizeof(why), "canary login of %s failed (%d/%d): "
+		    "%s: %.300s", d->conf.canary_user, l->canary_misses,
+		    d->conf.canary_misses, spawn_describe(&r, how, sizeof(how)),
+		    r.err);
+		why[strcspn(why, "\r\n")] = '\0';
+		emit(d, AUDIT_SERVICE_STOP, "sshmedic-canary", 0, why, NULL);
+	}
+	spawn_res_free(&r);
+	if (!ok && l->canary_misses >= d->conf.canary_misses) {
+		pid_t pid = sshd_pid(&d->conf);
+
+		if (pid != 0)
+			kill(pid, SIGTERM);
+		down(d, "canary login keeps failing: restarting sshd");
+		return;
+	}
+	daemon_set_deadline(d, DL_CANARY,
+	    monotime_ms() + d->conf.canary_interval_ms);
+}
+
+void
+live_start(struct daemon *d)
+{
+	struct live *l = &d->live;
+	char reason[256], val[16];
+	long long step;
+	pid_t pid;
+
+	l->pidfd = -1;
+	l->restarts = xcalloc((size_t)d->conf.restart_burst,
+	    sizeof(*l->restarts));
+	if (store_state_get(&d->store, "ladder_step", val, sizeof(val)) == 0 &&
+	    parse_ll(val, LADDER_RESTART, LADDER_LOUD, &step) == 0)
+		l->step = (enum ladder_step)step;
+	pid = sshd_pid(&d->conf);
+	if (pid != 0 && sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+		/* Adopt what runs, never start a second one beside it. */
+		if (l->step != LADDER_IDLE)
+			up(d, pid, "found serving at start");
+		else {
+			adopt(d, pid);
+			arm_probe(d);
+		}
+		return;
+	}
+	if (pid != 0) {
+		/* Alive but not answering yet: the probe decides. */
+		adopt(d, pid);
+		l->misses = 0;
+		daemon_set_deadline(d, DL_PROBE, monotime_ms() +
+		    (d->conf.probe_interval_ms > 0 ? d->conf.probe_interval_ms :
+		    d->conf.probe_timeout_ms));
+		return;
+	}
+	if (l->step != LADDER_IDLE)
+		logit("resuming the ladder at step %d (%s)", (int)l->step,
+		    live_step_name(l->step));
+	down(d, "sshd is not running at sshmedicd start");
+}
+
+void
+live_stop(struct daemon *d)
+{
+	drop_pidfd(d);
+	free(d->live.restarts);
+	d->live.restarts = NULL;
+}
+
+void
+live_on_pidfd(struct daemon *d)
+{
+	struct live *l = &d->live;
+	char why[128];
+	pid_t was = l->pid, pid;
+
+	drop_pidfd(d);
+	/* A restart by someone else leaves a new master in the pidfile. */
+	if ((pid = sshd_pid(&d->conf)) != 0 && pid != was &&
+	    adopt(d, pid) == 0)
+		return;
+	snprintf(why, sizeof(why), "sshd master pid %ld exited", (long)was);
+	down(d, why);
+}
+
+void
+live_on_pidfile(struct daemon *d)
+{
+	pid_t pid = sshd_pid(&d->conf);
+
+	if (pid != 0 && pid != d->live.pid)
+		adopt(d, pid);
+}
+
+void
+live_on_deadline(struct daemon *d, int slot)
+{
+	switch (slot) {
+	case DL_PROBE:
+		probe(d);
+		break;
+	case DL_RESTART:
+		try_restart(d);
+		break;
+	case DL_CANARY:
+		canary(d);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+live_on_reconfig(struct daemon *d)
+{
+	size_t cap = (size_t)d->conf.restart_burst;
+
+	/* The ring is sized from the config: start it anew. */
+	free(d->live.restarts);
+	d->live.restarts = xcalloc(cap, sizeof(*d->live.restarts));
+	d->live.nrestarts = 0;
+	if (d->live.step == LADDER_IDLE)
+		arm_probe(d);
+}
