@@ -341,7 +341,12 @@ try_restart(struct daemon *d)
 	/* Climb one rung per failure; the vendor step only when allowed. */
 	if (l->step < LADDER_LOUD) {
 		l->step++;
-		if (l->step == LADDER_VENDOR && !d->conf.restart_vendor_default)
+		/*
+		 * Without a known-good generation the admin's files were never
+		 * seen working, and issue 3's rule holds: nothing is replaced.
+		 */
+		if (l->step == LADDER_VENDOR && (!d->conf.restart_vendor_default ||
+		    d->guard.good_gen == 0))
 			l->step = LADDER_LOUD;
 	}
 	persist_ladder(d);
