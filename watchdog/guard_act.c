@@ -163,7 +163,9 @@ guard_do_promote(struct daemon *d, const struct closure *cl, const char *why)
 	guard_emit(d, AUDIT_USYS_CONFIG, prev_gen == 0 ? "sshmedic-config-baseline" :
 	    "sshmedic-config-promoted", 1, gen, prev_gen,
 	    files[0] != '\0' ? files : NULL, why, NULL, evid);
-	guard_set_state(d, GS_WATCHING);
+	/* A promote or rollback requested during a pause keeps the pause. */
+	if (g->state != GS_PAUSED)
+		guard_set_state(d, GS_WATCHING);
 	daemon_set_deadline(d, DL_SERVE, 0);
 	return 0;
 }
@@ -510,7 +512,8 @@ guard_rollback(struct daemon *d, unsigned long gen, char *msg, size_t len)
 		    "requested by root", gen);
 		guard_do_promote(d, &cl, reason);
 	}
-	guard_set_state(d, GS_WATCHING);
+	if (g->state != GS_PAUSED)
+		guard_set_state(d, GS_WATCHING);
 	closure_free(&cl);
 	return 0;
 }

@@ -110,6 +110,7 @@ cmd_status(struct cli *c)
 {
 	json_object *o, *cl;
 	struct manifest m;
+	long long until;
 	char val[32];
 	size_t i;
 
@@ -124,10 +125,13 @@ cmd_status(struct cli *c)
 				    json_object_new_int64((int64_t)m.gen));
 				manifest_free(&m);
 			}
+			/* Stored in ms; status says seconds, as the daemon. */
 			if (store_state_get(&c->store, "paused_until", val,
-			    sizeof(val)) == 0)
+			    sizeof(val)) == 0 &&
+			    parse_ll(val, 0, INT64_MAX, &until) == 0 &&
+			    until > realtime_ms())
 				json_object_object_add(o, "paused_until",
-				    json_object_new_string(val));
+				    json_object_new_int64(until / 1000));
 		}
 		if (c->json)
 			printf("%s\n", json_object_to_json_string_ext(o,
