@@ -20,10 +20,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "conf.h"
 #include "ctl.h"
 #include "ctlsrv.h"
@@ -32,6 +28,7 @@
 #include "guard.h"
 #include "log.h"
 #include "misc.h"
+#include "notify.h"
 #include "report.h"
 #include "store.h"
 #include "watch.h"
@@ -83,21 +80,10 @@ arm_timer(struct daemon *d)
 		fatal_f("timerfd_settime: %s", strerror(errno));
 }
 
-/* systemd: READY, STATUS and WATCHDOG through libsystemd when built with it. */
-static void
-notify(const char *msg)
-{
-#ifdef HAVE_LIBSYSTEMD
-	sd_notify(0, msg);
-#else
-	(void)msg;
-#endif
-}
-
 static void
 notify_watchdog(struct daemon *d)
 {
-	notify("WATCHDOG=1");
+	notify_send("WATCHDOG=1");
 	if (d->watchdog_ms > 0)
 		daemon_set_deadline(d, DL_WATCHDOG,
 		    monotime_ms() + d->watchdog_ms);
@@ -108,16 +94,11 @@ notify_ready(struct daemon *d)
 {
 	char st[256];
 
-#ifdef HAVE_LIBSYSTEMD
-	uint64_t usec = 0;
-
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
-		d->watchdog_ms = (int64_t)(usec / 2000);
-#endif
+	d->watchdog_ms = notify_init();
 	snprintf(st, sizeof(st), "READY=1\nSTATUS=guarding %s, generation "
 	    "%lu, sshd %s", d->conf.sshd_config, d->guard.good_gen,
 	    d->live.pid != 0 ? "up" : "down");
-	notify(st);
+	notify_send(st);
 	if (d->watchdog_ms > 0)
 		notify_watchdog(d);
 }
@@ -439,7 +420,7 @@ main(int argc, char **argv)
 	live_start(&d);
 	notify_ready(&d);
 	loop(&d);
-	notify("STOPPING=1");
+	notify_send("STOPPING=1");
 	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
 	live_stop(&d);
 	guard_stop(&d);
