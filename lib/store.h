@@ -124,6 +124,15 @@ int	store_state_get(struct store *st, const char *key, char *val,
 int	store_state_set(struct store *st, const char *key, const char *val);
 					/* val NULL removes the key */
 
+/*
+ * Removes the temporaries a killed writer left in the store (names starting
+ * with FS_TMP_PREFIX, down to quarantine/<event>/ and blobs/xx/). Only the
+ * daemon calls it, at start, holding its pidfile lock: no writer is running.
+ * Returns how many were removed.
+ */
+int	store_sweep_temps(struct store *st);
+#define STORE_SWEEP_MAX	1000000	/* entries looked at per directory */
+
 /* Fingerprint of a host key via ssh-keygen -l -f (malloc'd) or NULL. */
 char	*store_hostkey_fingerprint(const char *path);
 

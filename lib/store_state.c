@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "log.h"
@@ -184,4 +187,46 @@ store_hostkey_fingerprint(const char *path)
 		error_f("%s: unexpected ssh-keygen output", path);
 	spawn_res_free(&r);
 	return fp;
+}
+
+/* Unlinks our temporaries in one directory of the store; returns how many. */
+static int
+sweep_dir(int dfd, int depth)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, n = 0, sub;
+	size_t seen = 0;
+
+	if ((fd = dup(dfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL && seen++ < STORE_SWEEP_MAX) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strncmp(de->d_name, FS_TMP_PREFIX,
+		    strlen(FS_TMP_PREFIX)) == 0) {
+			if (unlinkat(dfd, de->d_name, 0) == 0)
+				n++;
+			continue;
+		}
+		if (depth == 0 || de->d_type != DT_DIR)
+			continue;
+		sub = openat(dfd, de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub == -1)
+			continue;
+		n += sweep_dir(sub, depth - 1);
+		close(sub);
+	}
+	closedir(dir);
+	return n;
+}
+
+int
+store_sweep_temps(struct store *st)
+{
+	return sweep_dir(st->dirfd, 2);
 }

@@ -183,6 +183,8 @@ ctlsrv_handle(struct daemon *d)
 				error_f("accept: %s", strerror(errno));
 			return;
 		}
+		uid = (unsigned int)-1;
+		pid = -1;
 		if (ctl_peer_uid(fd, &uid, &pid) == -1 || uid != 0) {
 			error_f("control request from uid %u pid %d refused",
 			    uid, pid);

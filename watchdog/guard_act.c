@@ -363,6 +363,18 @@ guard_do_rollback(struct daemon *d, const char *why)
 		keys_changed = 1;
 	}
 	sm_strlcpy(g->seen_digest, cl.digest, sizeof(g->seen_digest));
+	if (r != 0) {
+		/*
+		 * The restore itself failed (a full disk, a store error):
+		 * look again later rather than leave the broken files for
+		 * good; each try counts toward the fight limit, which bounds
+		 * the retries.
+		 */
+		g->seen_digest[0] = '\0';
+		daemon_set_deadline(d, DL_DEBOUNCE, monotime_ms() +
+		    (d->conf.grace_ms > GUARD_RETRY_MS ? d->conf.grace_ms :
+		    GUARD_RETRY_MS));
+	}
 	guard_changed_files(&cl, &m, files, sizeof(files));
 	if (r == 0 && (keys_changed ? files[0] != '\0' :
 	    strcmp(cl.digest, g->good_digest) != 0)) {

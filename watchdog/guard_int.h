@@ -11,6 +11,7 @@
 #include "store.h"
 
 #define GUARD_FILES_MAX	4096
+#define GUARD_RETRY_MS	5000	/* a failed restore is tried again after this */
 
 struct daemon;
 

@@ -280,6 +280,7 @@ setup(struct daemon *d)
 	struct report_cfg rc;
 	sigset_t mask;
 	char *sock;
+	int n;
 
 	umask(077);
 	if (fs_mkdir_p(d->conf.run_dir, 0700) == -1)
@@ -320,6 +321,9 @@ setup(struct daemon *d)
 	if (store_open(&d->store, d->conf.state_dir, d->conf.keep_generations,
 	    d->conf.keep_quarantine) == -1)
 		fatal_f("store %s: %s", d->conf.state_dir, strerror(errno));
+	if ((n = store_sweep_temps(&d->store)) > 0)
+		logit("removed %d temporary files a killed writer left in %s",
+		    n, d->conf.state_dir);
 	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal_f("epoll_create1: %s", strerror(errno));
 	epoll_add(d, d->sigfd, EV_SIGNAL);
