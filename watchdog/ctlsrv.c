@@ -106,6 +106,16 @@ add_status(struct daemon *d, json_object *o)
 	    json_object_new_int64(pid) : NULL);
 	json_object_object_add(o, "sshd_serving", json_object_new_boolean(
 	    pid != 0 && sshd_probe_banner(&d->conf, reason, sizeof(reason))));
+	json_object_object_add(o, "ladder_step",
+	    json_object_new_int((int)d->live.step));
+	json_object_object_add(o, "ladder",
+	    json_object_new_string(live_step_name(d->live.step)));
+	json_object_object_add(o, "sshd_last_error", d->live.last_error[0] ?
+	    json_object_new_string(d->live.last_error) : NULL);
+	json_object_object_add(o, "sshd_deaths",
+	    json_object_new_int64((int64_t)d->live.deaths));
+	json_object_object_add(o, "sshd_starts",
+	    json_object_new_int64((int64_t)d->live.starts));
 	json_object_object_add(o, "rollbacks",
 	    json_object_new_int64((int64_t)g->rollbacks));
 	json_object_object_add(o, "rejections",

@@ -167,6 +167,14 @@ cmd_status(struct cli *c)
 	printf("sshd:         pid %s, %s\n", field(o, "sshd_pid"),
 	    strcmp(field(o, "sshd_serving"), "true") == 0 ? "serving" :
 	    "NOT serving");
+	if (strcmp(field(o, "ladder"), "idle") != 0 &&
+	    strcmp(field(o, "ladder"), "-") != 0)
+		printf("ladder:       step %s (%s)\n", field(o, "ladder_step"),
+		    field(o, "ladder"));
+	if (strcmp(field(o, "sshd_last_error"), "-") != 0)
+		printf("sshd error:   %s\n", field(o, "sshd_last_error"));
+	printf("sshd deaths:  %s (%s starts by sshmedicd)\n",
+	    field(o, "sshd_deaths"), field(o, "sshd_starts"));
 	printf("counters:     %s rollbacks, %s rejections, %s promotions\n",
 	    field(o, "rollbacks"), field(o, "rejections"),
 	    field(o, "promotions"));
