@@ -547,3 +547,62 @@ sm_cleanup() {
 	fi
 	exit "$rc"
 }
+
+# --- liveness (live_*.sh) -------------------------------------------------
+
+# sm_conf_set SECTION KEY VALUE: sets KEY in group SECTION of $SM_CONF
+# (written first if need be), replacing an earlier value; a missing group
+# is appended. VALUE is libconfig text: quote strings yourself.
+sm_conf_set() {
+	local sec=$1 key=$2 val=$3
+	[ -n "${SM_CONF:-}" ] || sm_write_conf
+	if ! grep -q "^$sec = {" "$SM_CONF"; then
+		printf '%s = {\n};\n' "$sec" >>"$SM_CONF"
+	fi
+	awk -v sec="$sec" -v key="$key" -v val="$val" '
+	    $0 ~ "^" sec " = [{]" { insec = 1; print; print "\t" key " = " val ";"; next }
+	    insec && $0 ~ "^};" { insec = 0 }
+	    insec && $1 == key && $2 == "=" { next }
+	    { print }' "$SM_CONF" >"$SM_CONF.new" && mv "$SM_CONF.new" "$SM_CONF"
+	chmod 0600 "$SM_CONF"
+}
+
+# sm_sshd_new_pid OLD: sshd serves with a master other than OLD (prints it).
+sm_sshd_new_pid() {
+	local pid
+	pid=$(sm_sshd_pid) || return 1
+	[ "$pid" != "$1" ] || return 1
+	sm_banner || return 1
+	echo "$pid"
+}
+
+# sm_sshd_masters: pids of the sandbox's sshd masters (by config path).
+sm_sshd_masters() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -F -- "-f $SSHD_CONF " |
+		    grep -qv -- ' -R' && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# sm_trust_hostkey: the client trusts the sandbox's host key as it is now.
+sm_trust_hostkey() {
+	printf '[127.0.0.1]:%s %s\n' "$PORT" \
+	    "$(cut -d' ' -f1,2 "$T/etc/ssh_host_ed25519_key.pub")" \
+	    >"$T/known_hosts"
+}
+
+# sm_expect_event OP RES AUDITTYPE: the next OP event (after sm_mark OP)
+# has result RES and its audit record AUDITTYPE is found by its event id.
+# Prints the JSON line.
+sm_expect_event() {
+	local ev evid
+	ev=$(sm_next_event "$1") || sm_fail "no $1 event"
+	[ "$(sm_json_field "$ev" res)" = "$2" ] ||
+	    sm_fail "$1: res is not $2: $ev"
+	evid=$(sm_evid "$ev")
+	[ -n "$evid" ] || sm_fail "$1: event without id: $ev"
+	sm_ausearch_evid "$3" "$evid" >/dev/null
+	printf '%s\n' "$ev"
+}
