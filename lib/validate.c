@@ -496,10 +496,13 @@ validate_config(const struct sm_conf *c, struct vd_result *r)
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->stage = VD_STAGE_SYNTAX;
 	if ((r->verdict = vd_syntax(c, r)) != VD_VALID)
 		return r->verdict;
+	r->stage = VD_STAGE_HOSTKEYS;
 	if ((r->verdict = vd_hostkeys(c, r)) != VD_VALID)
 		return r->verdict;
+	r->stage = VD_STAGE_USERS;
 	for (i = 0; i < c->nprotected; i++) {
 		pu = &c->protected_users[i];
 		memset(&t, 0, sizeof(t));

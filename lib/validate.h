@@ -18,8 +18,16 @@ enum vd_verdict {
 	VD_ERROR,		/* could not run sshd at all */
 };
 
+/* How far validate_config got: the stage a failure comes from. */
+enum vd_stage {
+	VD_STAGE_SYNTAX = 0,	/* sshd -t (C1/C2) */
+	VD_STAGE_HOSTKEYS,	/* host key types vs HostKeyAlgorithms (C6) */
+	VD_STAGE_USERS,		/* the lockout guard per protected user (C3-C5) */
+};
+
 struct vd_result {
 	enum vd_verdict verdict;
+	enum vd_stage stage;
 	char	 reason[512];		/* one line, human */
 	char	 detail[VALIDATE_DETAIL_MAX];	/* sshd -t stderr, bounded */
 	long	 test_ms;		/* how long sshd -t took */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "closure.h"
 #include "daemon.h"
 #include "fsutil.h"
@@ -112,48 +113,6 @@ guard_read_closure(struct daemon *d, struct closure *cl)
 }
 
 /*
- * sshd -t accepts some broken shapes: a main config that is a directory is
- * read as empty, an Include of a dangling symlink or of a directory matches
- * nothing. Each of those silently drops configuration the admin had, so the
- * guard rejects them itself. 1 with reason set when the shape is broken.
- */
-static int
-closure_broken_shape(const struct closure *cl, char *reason, size_t len)
-{
-	const struct cl_file *f;
-	size_t i;
-
-	for (i = 0; i < cl->nfiles; i++) {
-		f = &cl->files[i];
-		if (f->role == CL_HOSTKEY)
-			continue;
-		switch (f->state) {
-		case CL_DIR:
-		case CL_DANGLING:
-		case CL_OTHER:
-		case CL_UNREADABLE:
-		case CL_TOOBIG:
-			snprintf(reason, len, "%s is %s where sshd expects a "
-			    "configuration file", f->path,
-			    f->state == CL_DIR ? "a directory" :
-			    f->state == CL_DANGLING ? "a dangling symlink" :
-			    f->state == CL_OTHER ? "not a regular file" :
-			    f->state == CL_TOOBIG ? "too large" : "unreadable");
-			return 1;
-		case CL_MISSING:
-			if (f->role == CL_MAIN) {
-				snprintf(reason, len, "%s is missing", f->path);
-				return 1;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
-}
-
-/*
  * The closure on disk is looked at again: the heart of the guard. force
  * evaluates even when nothing changed since the last look.
  */
@@ -197,7 +156,7 @@ guard_look(struct daemon *d, int force)
 		    g->good_gen, 0, files, NULL, NULL, NULL);
 
 	memset(&vr, 0, sizeof(vr));
-	if (closure_broken_shape(&cl, vr.reason, sizeof(vr.reason)))
+	if (check_closure_shape(&cl, vr.reason, sizeof(vr.reason)))
 		vr.verdict = VD_SYNTAX;
 	else
 		validate_config(&d->conf, &vr);

@@ -6,7 +6,6 @@
 #define SM_REPAIR_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 struct daemon;
 
@@ -15,11 +14,5 @@ struct daemon;
  * audited. did gets a one-line summary. Returns the number of repairs made.
  */
 int	repair_all(struct daemon *d, char *did, size_t len);
-
-/*
- * S6: the process listening on TCP port (any address), found through
- * /proc/net/tcp{,6} and the fds under /proc. 1 found (pid, comm set), 0 not.
- */
-int	repair_port_holder(int port, pid_t *pid, char *comm, size_t len);
 
 #endif

@@ -21,7 +21,6 @@
 #include "log.h"
 #include "misc.h"
 #include "store.h"
-#include "validate.h"
 #include "xmalloc.h"
 
 #define CTL_TIMEOUT_MS		30000
@@ -41,8 +40,8 @@ usage(FILE *f)
 	    "  pause [DURATION]    hold the guard for maintenance (default "
 	    "15m; ends by itself)\n"
 	    "  resume              end a pause now\n"
-	    "  check               validate the sshd configuration, change "
-	    "nothing\n"
+	    "  check               run every check of the lockout catalogue, "
+	    "change nothing\n"
 	    "options: -f CONF (default %s), --json, --help, --version\n",
 	    CONF_DEFAULT_PATH);
 }
@@ -222,44 +221,6 @@ cmd_pause(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int
-cmd_check(struct cli *c)
-{
-	struct vd_result vr;
-	enum vd_verdict v;
-
-	memset(&vr, 0, sizeof(vr));
-	v = validate_config(&c->conf, &vr);
-	if (c->json) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "config",
-		    json_object_new_string(c->conf.sshd_config));
-		json_object_object_add(o, "verdict",
-		    json_object_new_string(validate_verdict_name(v)));
-		json_object_object_add(o, "reason",
-		    json_object_new_string(vr.reason));
-		json_object_object_add(o, "detail",
-		    json_object_new_string(vr.detail));
-		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	} else {
-		printf("%-6s %-10s %s\n", "cause", "state", "detail");
-		printf("%-6s %-10s %s\n", v == VD_SYNTAX ? "C1/C2" :
-		    v == VD_LOCKOUT ? "C3-C5" : "C1-C5",
-		    v == VD_VALID ? "ok" : "FAIL",
-		    v == VD_VALID ? "sshd -t and the lockout guard pass" :
-		    vr.reason);
-		if (v != VD_VALID)
-			printf("remedy: sshmedicd rolls back to the last "
-			    "known-good generation (sshmedic diff shows what "
-			    "changed)\n");
-	}
-	return v == VD_VALID ? 0 : 1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -353,7 +314,7 @@ main(int argc, char **argv)
 		} else
 			r = 1;
 	} else if (strcmp(cmd, "check") == 0 && argc == 1)
-		r = cmd_check(&c);
+		r = cli_check(&c);
 	else {
 		usage(stderr);
 		r = EX_USAGE;
