@@ -18,12 +18,8 @@ SMALL=$T/smallstate
 sf_cleanup() {
 	local rc=$?
 	if mountpoint -q "$SMALL" 2>/dev/null; then
-		if [ -n "$SM_DAEMON_PID" ]; then
-			kill -TERM "$SM_DAEMON_PID" 2>/dev/null
-			sm_wait_for -t 5 sm_gone "$SM_DAEMON_PID" ||
-			    kill -KILL "$SM_DAEMON_PID" 2>/dev/null
-			SM_DAEMON_PID=
-		fi
+		# Cleared first: sm_wait_for fails when SM_DAEMON_PID dies.
+		sm_stop_daemon
 		umount "$SMALL" 2>/dev/null || umount -l "$SMALL"
 	fi
 	(exit "$rc")
