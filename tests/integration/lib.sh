@@ -606,3 +606,39 @@ sm_expect_event() {
 	sm_ausearch_evid "$3" "$evid" >/dev/null
 	printf '%s\n' "$ev"
 }
+
+# sm_private_run "$@": call first thing in a test that removes /run/sshd
+# (sshd's compiled-in privilege separation directory). Re-runs the test in
+# a mount namespace of its own whose /run is a private tmpfs holding an
+# empty /run/sshd and a bind of $SM_BASE: what the test does to /run/sshd
+# stays there, while every other test keeps the real one.
+sm_private_run() {
+	local real rc
+	[ "${SM_PRIVATE_RUN:-}" = 1 ] && return 0
+	sm_need_root
+	sm_need_tools unshare mount umount
+	case $SM_BASE in /run/?*) ;; *) sm_skip "SM_BASE $SM_BASE not under /run" ;; esac
+	sm_ensure_users
+	sm_ensure_auditd	# a daemon started inside would see our /run
+	real=$(mktemp -d /tmp/sm-realrun.XXXXXX) || sm_fail "mktemp"
+	SM_PRIVATE_RUN=1 SM_REAL_RUN=$real SM_BASE=$SM_BASE \
+	    unshare -m --propagation private /bin/bash -c '
+		set -e
+		mount --bind /run "$SM_REAL_RUN"
+		mount -t tmpfs -o mode=0755,size=16m sm-private-run /run
+		mkdir -m 0755 /run/sshd
+		mkdir -p -m 0755 "$SM_BASE"
+		mount --bind "$SM_REAL_RUN/${SM_BASE#/run/}" "$SM_BASE"
+		umount -l "$SM_REAL_RUN"
+		exec /bin/bash "$@"' sm-private-run "$0" "$@"
+	rc=$?
+	rmdir "$real" 2>/dev/null
+	exit "$rc"
+}
+
+# sm_conf_start_stderr: sshmedicd starts sshd as Debian does, without -E,
+# so a failed start's own words reach sshmedicd on stderr (with -E they go
+# to the log file and the start failure would carry no reason).
+sm_conf_start_stderr() {
+	sm_conf_set sshd start "[ \"$SSHD\", \"-f\", \"$SSHD_CONF\" ]"
+}
