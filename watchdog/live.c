@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "closure.h"
 #include "daemon.h"
 #include "guard.h"
 #include "live.h"
@@ -211,6 +212,44 @@ note_start(struct daemon *d, int64_t now)
 }
 
 /*
+ * sshd's start errors as one line: lines joined with "; ", the "@@@" frame
+ * of its key warnings dropped; when too long, the tail is kept, because
+ * sshd's last line ("no hostkeys available -- exiting.") says why it quit.
+ */
+static void
+one_line(const char *e, char *out, size_t len)
+{
+	char *buf, *line, *save = NULL, *p;
+	size_t n, off = 0, skip = 0;
+
+	/* Each line of k bytes and its newline become at most k + 2 bytes. */
+	buf = xmalloc(strlen(e) * 2 + 1);
+	p = xstrdup(e);
+	for (line = strtok_r(p, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save)) {
+		line += strspn(line, "@ \t");
+		n = strlen(line);
+		while (n > 0 && strchr("@ \t", line[n - 1]) != NULL)
+			n--;
+		if (n == 0)
+			continue;
+		if (off > 0) {
+			memcpy(buf + off, "; ", 2);
+			off += 2;
+		}
+		memcpy(buf + off, line, n);
+		off += n;
+	}
+	buf[off] = '\0';
+	free(p);
+	n = off;
+	if (len > 4 && n >= len)
+		skip = n - (len - 4);
+	snprintf(out, len, "%s%s", skip ? "..." : "", buf + skip);
+	free(buf);
+}
+
+/*
  * Runs sshd.start and waits for a master that answers. 0 serving, -1 not
  * (l->last_error holds sshd's own words: what an admin needs first).
  */
@@ -231,12 +270,12 @@ start_sshd(struct daemon *d)
 		return -1;
 	}
 	if (!spawn_ok(&r)) {
-		const char *e = r.err[0] != '\0' ? r.err : r.out;
+		char e[400];
 
-		snprintf(l->last_error, sizeof(l->last_error), "%s %s: %.400s",
+		one_line(r.err[0] != '\0' ? r.err : r.out, e, sizeof(e));
+		snprintf(l->last_error, sizeof(l->last_error), "%s %s: %s",
 		    d->conf.sshd_start[0], spawn_describe(&r, how, sizeof(how)),
 		    e);
-		l->last_error[strcspn(l->last_error, "\r\n")] = '\0';
 		spawn_res_free(&r);
 		return -1;
 	}
@@ -260,6 +299,49 @@ start_sshd(struct daemon *d)
 	return -1;
 }
 
+/*
+ * Predicate: the configuration files (host keys aside) are those of the
+ * known-good generation, content, type, owner and mode: a rollback would
+ * change nothing. sshd -t also fails for reasons outside them (a missing
+ * privsep directory, a damaged host key), and an audited "rollback" that
+ * restores nothing would send an admin looking in the wrong place.
+ */
+static int
+config_is_known_good(struct daemon *d)
+{
+	const struct mf_entry *e;
+	const struct cl_file *f;
+	struct manifest m;
+	struct closure cl;
+	size_t i, nconf = 0, nmf = 0;
+	int same = 1;
+
+	if (store_latest(&d->store, &m) == -1)
+		return 0;
+	if (closure_read(d->conf.sshd_config, d->conf.sshd_dir, &cl) == -1) {
+		manifest_free(&m);
+		return 0;
+	}
+	for (i = 0; i < cl.nfiles && same; i++) {
+		f = &cl.files[i];
+		if (f->role == CL_HOSTKEY)
+			continue;
+		nconf++;
+		e = manifest_find(&m, f->path);
+		same = e != NULL && !f->is_symlink && e->state == f->state &&
+		    e->uid == f->uid && e->gid == f->gid && e->mode == f->mode &&
+		    strcmp(e->sha256, f->sha256) == 0;
+	}
+	for (i = 0; i < m.n; i++)
+		if (m.e[i].role != CL_HOSTKEY)
+			nmf++;
+	if (nconf != nmf || cl.truncated)
+		same = 0;
+	closure_free(&cl);
+	manifest_free(&m);
+	return same;
+}
+
 /* One rung: do what the step needs, then start. 0 serving, -1 not. */
 static int
 climb(struct daemon *d, char *did, size_t len)
@@ -277,6 +359,12 @@ climb(struct daemon *d, char *did, size_t len)
 		memset(&vr, 0, sizeof(vr));
 		if (validate_config(&d->conf, &vr) == VD_VALID) {
 			snprintf(did, len, "closure valid, nothing to roll back");
+			break;
+		}
+		if (config_is_known_good(d)) {
+			snprintf(did, len, "configuration is known-good "
+			    "generation %lu, nothing to roll back (%.200s)",
+			    d->guard.good_gen, vr.reason);
 			break;
 		}
 		if (guard_restore_now(d, vr.reason) == 0)
