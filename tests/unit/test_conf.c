@@ -75,10 +75,23 @@ assert_defaults(const struct sm_conf *c)
 	assert_null(c->sshd_start[1]);
 	assert_null(c->sshd_reload[0]);
 	assert_int_equal(c->sshd_test_timeout_ms, 5000);
+	assert_string_equal(c->sshd_vendor_config,
+	    "/usr/share/openssh/sshd_config");
+	assert_string_equal(c->sshd_privsep_dir, "/run/sshd");
 	assert_string_equal(c->probe_address, "127.0.0.1");
 	assert_int_equal(c->probe_port, 22);
 	assert_int_equal(c->probe_interval_ms, 5000);
 	assert_int_equal(c->probe_timeout_ms, 2000);
+	assert_int_equal(c->probe_misses, 3);
+	assert_string_equal(c->canary_user, "");
+	assert_string_equal(c->canary_key, "");
+	assert_int_equal(c->canary_interval_ms, 60000);
+	assert_int_equal(c->canary_misses, 2);
+	assert_int_equal(c->restart_backoff_ms, 100);
+	assert_int_equal(c->restart_backoff_max_ms, 30000);
+	assert_int_equal(c->restart_burst, 10);
+	assert_int_equal(c->restart_burst_window_ms, 60000);
+	assert_int_equal(c->restart_vendor_default, 1);
 	assert_int_equal(c->debounce_ms, 200);
 	assert_int_equal(c->grace_ms, 10000);
 	assert_int_equal(c->write_timeout_ms, 60000);
