@@ -326,6 +326,15 @@ t_unknown(void **s)
 	expect_err("probes = { port = 22; };\n", 1, "unknown setting probes");
 	/* a key that exists, but in another group */
 	expect_err("guard = {\n port = 22;\n};\n", 2, "unknown key guard.port");
+	/* keys that only make sense together, and user names */
+	expect_err("probe = {\n canary_user = \"smt\";\n};\n", 1,
+	    "go together");
+	expect_err("probe = { canary_key = \"/k\"; };\n", 1, "go together");
+	expect_err("probe = {\n canary_user = \"-x\";\n};\n", 2,
+	    "not a valid user name");
+	expect_err("restart = { backoff_ms = 5000; backoff_max_ms = 100; };\n",
+	    1, "above restart.backoff_max_ms");
+	expect_err("restart = {\n burst = 1001;\n};\n", 2, "out of range");
 	expect_err("sshd = { probe = { port = 22; }; };\n", 1,
 	    "unknown key sshd.probe");
 }
