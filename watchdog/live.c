@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "closure.h"
 #include "daemon.h"
 #include "guard.h"
@@ -294,8 +295,18 @@ start_sshd(struct daemon *d)
 
 		nanosleep(&ts, NULL);
 	}
-	snprintf(l->last_error, sizeof(l->last_error), "started, but %s",
-	    pid == 0 ? "no sshd master in the pidfile" : reason);
+	/*
+	 * sshd 9.x binds after it forked into the background, so "Address
+	 * already in use" reaches only syslog: name the holder here.
+	 */
+	if (pid == 0 && check_port_holder(d->conf.probe_port, 0, &pid, how,
+	    sizeof(how)))
+		snprintf(l->last_error, sizeof(l->last_error), "started, but "
+		    "no sshd master in the pidfile: port %d is held by pid %ld "
+		    "(%s)", d->conf.probe_port, (long)pid, how);
+	else
+		snprintf(l->last_error, sizeof(l->last_error), "started, but "
+		    "%s", pid == 0 ? "no sshd master in the pidfile" : reason);
 	return -1;
 }
 
@@ -436,6 +447,17 @@ try_restart(struct daemon *d)
 		if (l->step == LADDER_VENDOR && (!d->conf.restart_vendor_default ||
 		    d->guard.good_gen == 0))
 			l->step = LADDER_LOUD;
+		/*
+		 * Nor when another process holds the port: no configuration
+		 * frees it, and the admin's files would be replaced for nothing
+		 * (S6: a person decides).
+		 */
+		if (l->step == LADDER_VENDOR &&
+		    check_port(&d->conf, l->pid, reason, sizeof(reason)) ==
+		    CHK_FAIL) {
+			logit("vendor default skipped: %s", reason);
+			l->step = LADDER_LOUD;
+		}
 	}
 	persist_ladder(d);
 	/* The first rungs follow at once; waiting starts with step 5. */
