@@ -642,3 +642,34 @@ sm_private_run() {
 sm_conf_start_stderr() {
 	sm_conf_set sshd start "[ \"$SSHD\", \"-f\", \"$SSHD_CONF\" ]"
 }
+
+# sm_conf_vendor: a vendor default configuration of the sandbox's own
+# ($T/vendor/sshd_config: its port, pidfile, host key and keys, no Include)
+# as sshd.vendor_config, so ladder step 4 never installs the machine's.
+sm_conf_vendor() {
+	mkdir -p "$T/vendor"
+	chmod 0755 "$T/vendor"
+	cat >"$T/vendor/sshd_config" <<EOV
+# sandbox vendor default
+Port $PORT
+ListenAddress 127.0.0.1
+PidFile $T/run/sshd.pid
+HostKey $T/etc/ssh_host_ed25519_key
+AuthorizedKeysFile $T/keys/%u
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+EOV
+	chmod 0644 "$T/vendor/sshd_config"
+	sm_conf_set sshd vendor_config "\"$T/vendor/sshd_config\""
+}
+
+# sm_status_field KEY: a top-level field of `sshmedic --json status`.
+sm_status_field() {
+	"$SMC" -f "$SM_CONF" --json status 2>>"$T/cli.log" | python3 -c '
+import json, sys
+v = json.load(sys.stdin).get(sys.argv[1])
+print("null" if v is None else (str(v).lower() if isinstance(v, bool) else v))
+' "$1"
+}
