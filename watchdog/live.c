@@ -260,10 +260,11 @@ start_sshd(struct daemon *d)
 	struct live *l = &d->live;
 	struct spawn_res r;
 	char how[96], reason[256];
-	int64_t deadline;
-	pid_t pid;
+	int64_t deadline, before;
+	pid_t pid = 0;
 
 	l->starts++;
+	before = sshd_pidfile_mtime_ms(&d->conf);
 	if (spawn_run(d->conf.sshd_start, NULL, NULL, 0,
 	    d->conf.sshd_test_timeout_ms, 4096, &r) == -1) {
 		snprintf(l->last_error, sizeof(l->last_error), "%s: %s",
@@ -281,10 +282,16 @@ start_sshd(struct daemon *d)
 		return -1;
 	}
 	spawn_res_free(&r);
-	/* sshd forks into the background after binding and writing its pidfile. */
+	/*
+	 * sshd forks into the background, then binds and writes its pidfile.
+	 * Until it has, the pidfile names the master that died, maybe still
+	 * a zombie (kill(pid, 0) succeeds) while the new one already answers
+	 * the banner: only a rewritten pidfile names the new master.
+	 */
 	deadline = monotime_ms() + d->conf.probe_timeout_ms;
 	for (;;) {
-		if ((pid = sshd_pid(&d->conf)) != 0 &&
+		if (sshd_pidfile_mtime_ms(&d->conf) != before &&
+		    (pid = sshd_pid(&d->conf)) != 0 &&
 		    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
 			adopt(d, pid);
 			return 0;
@@ -302,11 +309,11 @@ start_sshd(struct daemon *d)
 	if (pid == 0 && check_port_holder(d->conf.probe_port, 0, &pid, how,
 	    sizeof(how)))
 		snprintf(l->last_error, sizeof(l->last_error), "started, but "
-		    "no sshd master in the pidfile: port %d is held by pid %ld "
+		    "no new sshd master in the pidfile: port %d is held by pid %ld "
 		    "(%s)", d->conf.probe_port, (long)pid, how);
 	else
 		snprintf(l->last_error, sizeof(l->last_error), "started, but "
-		    "%s", pid == 0 ? "no sshd master in the pidfile" : reason);
+		    "%s", pid == 0 ? "no new sshd master in the pidfile" : reason);
 	return -1;
 }
 
