@@ -30,6 +30,8 @@ sm_wait_for sm_gone "$old" || sm_fail "sshd $old survived SIGKILL"
 python3 -c '
 import socket, sys, time
 s = socket.socket()
+# As sshd does: connections of the killed sshd may linger in TIME_WAIT.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(1)
 print("listening", flush=True)
