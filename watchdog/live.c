@@ -440,10 +440,6 @@ try_restart(struct daemon *d)
 	    l->last_error);
 	emit(d, AUDIT_SERVICE_START, l->step == LADDER_LOUD ?
 	    "sshmedic-sshd-failing" : "sshmedic-sshd-start", 0, reason, NULL);
-	if (l->step == LADDER_LOUD)
-		error_f("SSHD IS DOWN and every remedy failed; retrying every "
-		    "%lld ms. Last error: %s", (long long)l->backoff_ms,
-		    l->last_error);
 	/* Climb one rung per failure; the vendor step only when allowed. */
 	if (l->step < LADDER_LOUD) {
 		l->step++;
@@ -473,6 +469,10 @@ try_restart(struct daemon *d)
 		    l->backoff_ms * 2;
 		if (l->backoff_ms > d->conf.restart_backoff_max_ms)
 			l->backoff_ms = d->conf.restart_backoff_max_ms;
+		/* After the backoff is set: it printed the previous wait. */
+		error_f("SSHD IS DOWN and every remedy failed; retrying in "
+		    "%lld ms. Last error: %s", (long long)l->backoff_ms,
+		    l->last_error);
 	}
 	daemon_set_deadline(d, DL_RESTART, now + (l->step == LADDER_LOUD ?
 	    l->backoff_ms : 0));
@@ -576,6 +576,10 @@ live_start(struct daemon *d)
 	if (store_state_get(&d->store, "ladder_step", val, sizeof(val)) == 0 &&
 	    parse_ll(val, LADDER_RESTART, LADDER_LOUD, &step) == 0)
 		l->step = (enum ladder_step)step;
+	/* Before the pid checks: each of their paths may go on climbing. */
+	if (l->step != LADDER_IDLE)
+		logit("resuming the ladder at step %d (%s)", (int)l->step,
+		    live_step_name(l->step));
 	pid = sshd_pid(&d->conf);
 	if (pid != 0 && sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
 		/* Adopt what runs, never start a second one beside it. */
@@ -596,9 +600,6 @@ live_start(struct daemon *d)
 		    d->conf.probe_timeout_ms));
 		return;
 	}
-	if (l->step != LADDER_IDLE)
-		logit("resuming the ladder at step %d (%s)", (int)l->step,
-		    live_step_name(l->step));
 	down(d, "sshd is not running at sshmedicd start");
 }
 
