@@ -673,3 +673,12 @@ v = json.load(sys.stdin).get(sys.argv[1])
 print("null" if v is None else (str(v).lower() if isinstance(v, bool) else v))
 ' "$1"
 }
+
+# sm_last_start_ok: the newest sshmedic-sshd-start event is a success
+# (prints it). Wait on it: sshd may answer before the event is written.
+sm_last_start_ok() {
+	local ev
+	ev=$(grep '"op": *"sshmedic-sshd-start"' "$T/events.json" | tail -1)
+	[ "$(sm_json_field "$ev" res)" = success ] || return 1
+	printf '%s\n' "$ev"
+}

@@ -30,8 +30,8 @@ last_start() { grep '"op": *"sshmedic-sshd-start"' "$T/events.json" | tail -1; }
 expect_served() {
 	local ev
 	sm_wait_for sm_sshd_new_pid "$2" >/dev/null || sm_fail "$1: sshd not back"
-	ev=$(last_start)
-	[ "$(sm_json_field "$ev" res)" = success ] || sm_fail "$1: last start: $ev"
+	ev=$(sm_wait_for sm_last_start_ok >/dev/null && sm_last_start_ok) ||
+	    sm_fail "$1: last start: $ev"
 	sm_ausearch_evid SERVICE_START "$(sm_evid "$ev")" >/dev/null
 	sm_ssh_login "$SM_USER"
 	[ "$(sm_status_field ladder)" = idle ] ||

@@ -33,8 +33,7 @@ for round in removed removed-again; do
 	    sm_fail "$round: sshd not back after the repair"
 	# The last start of the series succeeded and says so.
 	n=$(sm_count_op sshmedic-sshd-start)
-	last=$(grep '"op": *"sshmedic-sshd-start"' "$T/events.json" | tail -1)
-	[ "$(sm_json_field "$last" res)" = success ] ||
+	last=$(sm_wait_for sm_last_start_ok >/dev/null && sm_last_start_ok) ||
 	    sm_fail "$round: last start event is not a success: $last"
 	sm_ausearch_evid SERVICE_START "$(sm_evid "$last")" >/dev/null
 	[ "$(stat -c '%F %a %U %G' /run/sshd)" = "directory 755 root root" ] ||

@@ -35,8 +35,7 @@ break_and_kill() {
 	sm_log "$what: $(sm_json_field "$ev" reason)"
 	sm_wait_for sm_sshd_new_pid "$old" >/dev/null ||
 	    sm_fail "$what: sshd not back after the repair"
-	ev=$(grep '"op": *"sshmedic-sshd-start"' "$T/events.json" | tail -1)
-	[ "$(sm_json_field "$ev" res)" = success ] ||
+	ev=$(sm_wait_for sm_last_start_ok >/dev/null && sm_last_start_ok) ||
 	    sm_fail "$what: last start is not a success: $ev"
 	sm_ausearch_evid SERVICE_START "$(sm_evid "$ev")" >/dev/null
 	[ "$(stat -c '%a %U' "$K")" = "600 root" ] ||

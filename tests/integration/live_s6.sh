@@ -72,8 +72,8 @@ sm_assert_restored "port taken"
 kill "$holder"
 wait "$holder" 2>/dev/null
 sm_wait_for sm_sshd_new_pid "$old" >/dev/null || sm_fail "sshd not back"
-ev=$(grep '"op": *"sshmedic-sshd-start"' "$T/events.json" | tail -1)
-[ "$(sm_json_field "$ev" res)" = success ] || sm_fail "last start: $ev"
+ev=$(sm_wait_for sm_last_start_ok >/dev/null && sm_last_start_ok) ||
+    sm_fail "last start: $ev"
 sm_ausearch_evid SERVICE_START "$(sm_evid "$ev")" >/dev/null
 sm_ssh_login "$SM_USER"
 [ "$(sm_status_field ladder)" = idle ] ||
