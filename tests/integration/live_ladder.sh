@@ -44,10 +44,10 @@ old=$(sm_sshd_pid)
 sm_mark sshmedic-sshd-start sshmedic-config-rollback
 printf 'PermitRootLogin maybe-later\n' >"$D/10-bad.conf"
 kill -KILL "$old"
-ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START)
+ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START) || exit 1
 case $ev in *"ladder step 1"*"maybe-later"*) ;; *)
 	sm_fail "a: step 1 failure without sshd's reason: $ev" ;; esac
-ev=$(sm_expect_event sshmedic-config-rollback success USYS_CONFIG)
+ev=$(sm_expect_event sshmedic-config-rollback success USYS_CONFIG) || exit 1
 expect_served "a" "$old"
 sm_assert_restored "a: rolled back"
 sm_log "a: step 2 rolled back and sshd serves"
@@ -59,7 +59,7 @@ sm_mark sshmedic-sshd-start sshmedic-config-vendor-default sshmedic-sshd-failing
 find "$T/state/blobs" -type f -exec sh -c 'echo garbage >"$1"' sh {} \;
 printf 'PermitRootLogin maybe-later\n' >"$D/10-bad.conf"
 kill -KILL "$old"
-ev=$(sm_expect_event sshmedic-config-vendor-default success USYS_CONFIG)
+ev=$(sm_expect_event sshmedic-config-vendor-default success USYS_CONFIG) || exit 1
 expect_served "b" "$old"
 case $(sm_json_field "$(last_start)" reason) in *"vendor default"*) ;; *)
 	sm_fail "b: start reason: $(last_start)" ;; esac
@@ -85,7 +85,7 @@ kill -KILL "$old"
 n0=${SM_MARKS[sshmedic-sshd-failing]}
 sm_wait_event sshmedic-sshd-failing $((n0 + 4)) >/dev/null ||
     sm_fail "c: step 5 does not keep trying"
-ev=$(sm_expect_event sshmedic-sshd-failing failed SERVICE_START)
+ev=$(sm_expect_event sshmedic-sshd-failing failed SERVICE_START) || exit 1
 case $ev in *"ladder step 5"*"MaxAuthTries"*) ;; *)
 	sm_fail "c: step 5 event without sshd's reason: $ev" ;; esac
 # The waits between tries grow (200, 400, 800 ms ...).

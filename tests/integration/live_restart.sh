@@ -50,7 +50,7 @@ sm_ssh_login "$SM_USER"
 # ...and it still sees a death of the adopted master at once.
 sm_mark sshmedic-sshd-died sshmedic-sshd-start
 kill -KILL "$pid"
-ev=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP)
+ev=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP) || exit 1
 case $ev in *"pid $pid exited"*) ;; *) sm_fail "1: death: $ev" ;; esac
 sm_expect_event sshmedic-sshd-start success SERVICE_START >/dev/null
 sm_wait_for sm_sshd_new_pid "$pid" >/dev/null || sm_fail "1: sshd not back"
@@ -64,7 +64,7 @@ kill -KILL "$pid"
 sm_wait_for sm_gone "$pid" || sm_fail "2: sshd survived"
 sm_mark sshmedic-sshd-start sshmedic-sshd-died
 sm_start_daemon
-ev=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP)
+ev=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP) || exit 1
 case $ev in *"not running at sshmedicd start"*) ;; *)
 	sm_fail "2: death at start: $ev" ;; esac
 sm_expect_event sshmedic-sshd-start success SERVICE_START >/dev/null
@@ -91,7 +91,7 @@ sm_mark sshmedic-sshd-failing sshmedic-sshd-start
 sm_start_daemon
 sm_wait_for -t 10 grep -q 'resuming the ladder at step 5' "$T/daemon.log" ||
     sm_fail "3: the ladder was not resumed"
-ev=$(sm_expect_event sshmedic-sshd-failing failed SERVICE_START)
+ev=$(sm_expect_event sshmedic-sshd-failing failed SERVICE_START) || exit 1
 case $ev in *"ladder step 5"*MaxAuthTries*) ;; *)
 	sm_fail "3: first try after the restart: $ev" ;; esac
 [ "$(ops_since sshmedic-sshd-start)" = 0 ] ||

@@ -15,11 +15,11 @@ for i in 1 2 3 4 5; do
 	old=$(sm_sshd_pid) || sm_fail "round $i: no sshd before the kill"
 	sm_mark sshmedic-sshd-died sshmedic-sshd-start
 	kill -KILL "$old"
-	died=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP)
+	died=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP) || exit 1
 	case $died in *"pid $old exited"*) ;; *)
 		sm_fail "round $i: death event does not name pid $old: $died" ;;
 	esac
-	started=$(sm_expect_event sshmedic-sshd-start success SERVICE_START)
+	started=$(sm_expect_event sshmedic-sshd-start success SERVICE_START) || exit 1
 	case $(sm_json_field "$started" reason) in "sshd serves again ("*) ;; *)
 		sm_fail "round $i: start reason: $started" ;;
 	esac

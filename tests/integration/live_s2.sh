@@ -16,7 +16,7 @@ for i in 1 2; do
 	old=$(sm_sshd_pid) || sm_fail "round $i: no sshd before SIGSTOP"
 	sm_mark sshmedic-sshd-died sshmedic-sshd-start
 	kill -STOP "$old"
-	died=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP)
+	died=$(sm_expect_event sshmedic-sshd-died failed SERVICE_STOP) || exit 1
 	case $died in *"pid $old alive but not answering"*killed*) ;; *)
 		sm_fail "round $i: death event: $died" ;;
 	esac

@@ -23,10 +23,10 @@ for round in removed removed-again; do
 	kill -KILL "$old"
 	sm_expect_event sshmedic-sshd-died failed SERVICE_STOP >/dev/null
 	# The plain restart fails, with sshd's own words kept in the reason.
-	ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START)
+	ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START) || exit 1
 	case $ev in *"Missing privilege separation directory"*) ;; *)
 		sm_fail "$round: failed start without sshd's reason: $ev" ;; esac
-	ev=$(sm_expect_event sshmedic-repair-privsep success USYS_CONFIG)
+	ev=$(sm_expect_event sshmedic-repair-privsep success USYS_CONFIG) || exit 1
 	case $ev in *"/run/sshd created"*) ;; *)
 		sm_fail "$round: repair event: $ev" ;; esac
 	sm_wait_for sm_sshd_new_pid "$old" >/dev/null ||

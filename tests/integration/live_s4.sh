@@ -28,10 +28,10 @@ break_and_kill() {
 	"$@" || sm_fail "$what: the breaking command failed"
 	kill -KILL "$old"
 	sm_expect_event sshmedic-sshd-died failed SERVICE_STOP >/dev/null
-	ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START)
+	ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START) || exit 1
 	case $ev in *"$words"*"no hostkeys available"*) ;; *)
 		sm_fail "$what: failed start without sshd's reason: $ev" ;; esac
-	ev=$(sm_expect_event sshmedic-hostkey-repair success USYS_CONFIG)
+	ev=$(sm_expect_event sshmedic-hostkey-repair success USYS_CONFIG) || exit 1
 	sm_log "$what: $(sm_json_field "$ev" reason)"
 	sm_wait_for sm_sshd_new_pid "$old" >/dev/null ||
 	    sm_fail "$what: sshd not back after the repair"

@@ -45,16 +45,16 @@ kill -CONT "$SM_DAEMON_PID"
 sm_expect_event sshmedic-sshd-died failed SERVICE_STOP >/dev/null
 # sshd binds after forking into the background: "Address already in use"
 # goes to syslog only, so sshmedicd names the holder in the start failure.
-ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START)
+ev=$(sm_expect_event sshmedic-sshd-start failed SERVICE_START) || exit 1
 case $ev in *"port $PORT is held by pid $holder (python3)"*) ;; *)
 	sm_fail "failed start without sshd's reason: $ev" ;; esac
-ev=$(sm_expect_event sshmedic-port-taken failed USYS_CONFIG)
+ev=$(sm_expect_event sshmedic-port-taken failed USYS_CONFIG) || exit 1
 case $ev in *"pid $holder (python3)"*"not killed"*) ;; *)
 	sm_fail "port-taken does not name the holder pid $holder: $ev" ;; esac
 sm_log "reported: $(sm_json_field "$ev" reason)"
 sm_wait_event sshmedic-sshd-failing $(( ${SM_MARKS[sshmedic-sshd-failing]} + 3 )) \
     >/dev/null || sm_fail "step 5 does not keep trying"
-ev=$(sm_expect_event sshmedic-sshd-failing failed SERVICE_START)
+ev=$(sm_expect_event sshmedic-sshd-failing failed SERVICE_START) || exit 1
 case $ev in *"ladder step 5"*"held by pid $holder"*) ;; *)
 	sm_fail "step 5 event: $ev" ;; esac
 kill -0 "$holder" 2>/dev/null || sm_fail "the holder was killed"
