@@ -28,6 +28,28 @@
 #define BANNER_MAX	256
 #define POLL_STEP_MS	5
 
+/*
+ * Predicate: pid is a zombie. kill(pid, 0) succeeds on one, and a reaper
+ * that is slow (or a pid 1 that does not reap) keeps a dead master there.
+ */
+static int
+proc_is_zombie(pid_t pid)
+{
+	char path[64], *p;
+	size_t len;
+	char *text = NULL;
+	int z = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (fs_read_file(path, 4096, 1, &text, &len) == -1)
+		return 0;
+	/* "pid (comm) S ...": comm may hold spaces and ')', the state follows the last ')'. */
+	if ((p = strrchr(text, ')')) != NULL && p[1] == ' ')
+		z = p[2] == 'Z' || p[2] == 'X';
+	free(text);
+	return z;
+}
+
 pid_t
 sshd_pid(const struct sm_conf *c)
 {
@@ -40,7 +62,8 @@ sshd_pid(const struct sm_conf *c)
 		return 0;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (parse_ll(buf, 2, 4194304, &v) == 0 &&
-	    (kill((pid_t)v, 0) == 0 || errno == EPERM))
+	    (kill((pid_t)v, 0) == 0 || errno == EPERM) &&
+	    !proc_is_zombie((pid_t)v))
 		pid = (pid_t)v;
 	free(buf);
 	return pid;
