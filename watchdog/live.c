@@ -536,12 +536,14 @@ canary(struct daemon *d)
 	}
 	ok = spawn_ok(&r);
 	if (ok) {
-		if (l->canary_misses > 0)
+		if (l->canary_misses > 0 || l->canary_failing)
 			emit(d, AUDIT_SERVICE_START, "sshmedic-canary", 1,
 			    "canary login works again", NULL);
 		l->canary_misses = 0;
+		l->canary_failing = 0;
 	} else {
 		l->canary_misses++;
+		l->canary_failing = 1;
 		snprintf(why, sizeof(why), "canary login of %s failed (%d/%d): "
 		    "%s: %.300s", d->conf.canary_user, l->canary_misses,
 		    d->conf.canary_misses, spawn_describe(&r, how, sizeof(how)),

@@ -27,6 +27,7 @@ struct live {
 	int	 pidfd;			/* -1 none */
 	int	 misses;		/* banner probes failed in a row */
 	int	 canary_misses;
+	int	 canary_failing;	/* kept across a restart: say when it works again */
 	enum ladder_step step;
 	int	 attempts;		/* start attempts since sshd went down */
 	int64_t	 backoff_ms;
