@@ -595,3 +595,20 @@ report_audit_active(void)
 {
 	return rep.audit_fd != -1;
 }
+
+void
+report_simple(int type, const char *op, int ok, unsigned long gen,
+    const char *unit, const char *files, const char *reason, char evid_out[33])
+{
+	struct report_ev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.op = op;
+	ev.success = ok;
+	ev.gen = gen;
+	ev.unit = unit;
+	ev.files = files;
+	ev.reason = reason;
+	report_emit(&ev, evid_out);
+}

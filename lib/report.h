@@ -44,6 +44,14 @@ void	report_close(void);
  */
 void	report_emit(const struct report_ev *ev, char evid_out[33]);
 
+/*
+ * Shorthand for the common event (no prev_gen, acct, detail or caller id):
+ * fills a report_ev and emits it. evid_out may be NULL.
+ */
+void	report_simple(int type, const char *op, int ok, unsigned long gen,
+	    const char *unit, const char *files, const char *reason,
+	    char evid_out[33]);
+
 /* Number of records that could not be written since start. */
 unsigned long report_lost(void);
 

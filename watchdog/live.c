@@ -43,20 +43,10 @@ live_step_name(enum ladder_step s)
 }
 
 static void
-emit(struct daemon *d, int type, const char *op, int ok, const char *reason,
-    const char *detail)
+emit(struct daemon *d, int type, const char *op, int ok, const char *reason)
 {
-	struct report_ev ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.op = op;
-	ev.success = ok;
-	ev.unit = "sshd";
-	ev.gen = d->guard.good_gen;
-	ev.reason = reason;
-	ev.detail = detail;
-	report_emit(&ev, d->guard.last_evid);
+	report_simple(type, op, ok, d->guard.good_gen, "sshd", NULL, reason,
+	    d->guard.last_evid);
 	if (ok)
 		logit("%s: %s", op, reason ? reason : "");
 	else
@@ -141,8 +131,7 @@ up(struct daemon *d, pid_t pid, const char *how)
 		    "%lld ms, %d attempt%s", how,
 		    (long long)(realtime_ms() - l->down_since_ms), l->attempts,
 		    l->attempts == 1 ? "" : "s");
-		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 1, reason,
-		    NULL);
+		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 1, reason);
 	}
 	l->step = LADDER_IDLE;
 	l->attempts = 0;
@@ -162,7 +151,7 @@ down(struct daemon *d, const char *why)
 {
 	struct live *l = &d->live;
 
-	emit(d, AUDIT_SERVICE_STOP, "sshmedic-sshd-died", 0, why, NULL);
+	emit(d, AUDIT_SERVICE_STOP, "sshmedic-sshd-died", 0, why);
 	drop_pidfd(d);
 	l->deaths++;
 	if (l->down_since_ms == 0)
@@ -423,8 +412,7 @@ try_restart(struct daemon *d)
 		snprintf(reason, sizeof(reason), "%d starts within %d ms: "
 		    "waiting %lld ms (restart.burst)", d->conf.restart_burst,
 		    d->conf.restart_burst_window_ms, (long long)wait);
-		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 0, reason,
-		    NULL);
+		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 0, reason);
 		daemon_set_deadline(d, DL_RESTART, now + wait);
 		return;
 	}
@@ -439,7 +427,7 @@ try_restart(struct daemon *d)
 	    "not start: %s", (int)l->step, live_step_name(l->step), did,
 	    l->last_error);
 	emit(d, AUDIT_SERVICE_START, l->step == LADDER_LOUD ?
-	    "sshmedic-sshd-failing" : "sshmedic-sshd-start", 0, reason, NULL);
+	    "sshmedic-sshd-failing" : "sshmedic-sshd-start", 0, reason);
 	/* Climb one rung per failure; the vendor step only when allowed. */
 	if (l->step < LADDER_LOUD) {
 		l->step++;
@@ -538,7 +526,7 @@ canary(struct daemon *d)
 	if (ok) {
 		if (l->canary_misses > 0 || l->canary_failing)
 			emit(d, AUDIT_SERVICE_START, "sshmedic-canary", 1,
-			    "canary login works again", NULL);
+			    "canary login works again");
 		l->canary_misses = 0;
 		l->canary_failing = 0;
 	} else {
@@ -549,7 +537,7 @@ canary(struct daemon *d)
 		    d->conf.canary_misses, spawn_describe(&r, how, sizeof(how)),
 		    r.err);
 		why[strcspn(why, "\r\n")] = '\0';
-		emit(d, AUDIT_SERVICE_STOP, "sshmedic-canary", 0, why, NULL);
+		emit(d, AUDIT_SERVICE_STOP, "sshmedic-canary", 0, why);
 	}
 	spawn_res_free(&r);
 	if (!ok && l->canary_misses >= d->conf.canary_misses) {

@@ -25,16 +25,8 @@ static void
 emit(struct daemon *d, const char *op, int ok, const char *files,
     const char *reason)
 {
-	struct report_ev ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = AUDIT_USYS_CONFIG;
-	ev.op = op;
-	ev.success = ok;
-	ev.gen = d->guard.good_gen;
-	ev.files = files;
-	ev.reason = reason;
-	report_emit(&ev, d->guard.last_evid);
+	report_simple(AUDIT_USYS_CONFIG, op, ok, d->guard.good_gen, NULL, files,
+	    reason, d->guard.last_evid);
 }
 
 /* S3: sshd refuses to start without it; /run is a tmpfs after a reboot. */

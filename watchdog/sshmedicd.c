@@ -135,15 +135,7 @@ run_deadlines(struct daemon *d)
 static void
 emit_daemon(int type, const char *op, int ok, const char *reason)
 {
-	struct report_ev ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.op = op;
-	ev.success = ok;
-	ev.unit = "sshmedicd";
-	ev.reason = reason;
-	report_emit(&ev, NULL);
+	report_simple(type, op, ok, 0, "sshmedicd", NULL, reason, NULL);
 }
 
 static void
