@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <libaudit.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -605,9 +606,20 @@ void
 live_on_pidfd(struct daemon *d)
 {
 	struct live *l = &d->live;
+	struct pollfd pfd;
 	char why[128];
 	pid_t was = l->pid, pid;
 
+	/*
+	 * The event may be stale: one epoll batch can carry the readiness of
+	 * a pidfd that was replaced since (a new master adopted). Only the
+	 * pidfd we hold now, readable now, means our master exited.
+	 */
+	pfd.fd = l->pidfd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (l->pidfd == -1 || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+		return;
 	drop_pidfd(d);
 	/* A restart by someone else leaves a new master in the pidfile. */
 	if ((pid = sshd_pid(&d->conf)) != 0 && pid != was &&
