@@ -20,6 +20,7 @@ static sd_notify_fn p_sd_notify;
 int64_t
 notify_init(void)
 {
+#ifdef WITH_SD_NOTIFY
 	sd_watchdog_enabled_fn p_wd;
 	uint64_t usec = 0;
 	void *h;
@@ -41,6 +42,12 @@ notify_init(void)
 	if (p_wd != NULL && p_wd(0, &usec) > 0 && usec >= 2000)
 		return (int64_t)(usec / 2000);
 	return 0;
+#else
+	if (getenv("NOTIFY_SOCKET") != NULL)
+		error_f("built with --disable-sd-notify: systemd is not told "
+		    "about readiness; use Type=simple");
+	return 0;
+#endif
 }
 
 void
