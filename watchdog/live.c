@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "guard.h"
 #include "live.h"
+#include "live_int.h"
 #include "log.h"
 #include "misc.h"
 #include "repair.h"
@@ -43,8 +44,8 @@ live_step_name(enum ladder_step s)
 	return s < LADDER_NSTEPS ? step_names[s] : "unknown";
 }
 
-static void
-emit(struct daemon *d, int type, const char *op, int ok, const char *reason)
+void
+live_emit(struct daemon *d, int type, const char *op, int ok, const char *reason)
 {
 	report_simple(type, op, ok, d->guard.good_gen, "sshd", NULL, reason,
 	    d->guard.last_evid);
@@ -68,8 +69,8 @@ drop_pidfd(struct daemon *d)
 }
 
 /* Holds pid through a pidfd in the loop. 0/-1 (the process is gone). */
-static int
-adopt(struct daemon *d, pid_t pid)
+int
+live_adopt(struct daemon *d, pid_t pid)
 {
 	struct live *l = &d->live;
 	struct epoll_event ev;
@@ -106,8 +107,8 @@ persist_ladder(struct daemon *d)
 	store_state_set(&d->store, "ladder_step", val);
 }
 
-static void
-arm_probe(struct daemon *d)
+void
+live_arm_probe(struct daemon *d)
 {
 	daemon_set_deadline(d, DL_PROBE, d->conf.probe_interval_ms > 0 ?
 	    monotime_ms() + d->conf.probe_interval_ms : 0);
@@ -123,7 +124,7 @@ up(struct daemon *d, pid_t pid, const char *how)
 	char reason[700];
 
 	if (pid != 0)
-		adopt(d, pid);
+		live_adopt(d, pid);
 	/* Served now: whatever the ladder changed on disk is the new known-good. */
 	if (l->step > LADDER_RESTART)
 		guard_adopt_current(d, how);
@@ -132,7 +133,7 @@ up(struct daemon *d, pid_t pid, const char *how)
 		    "%lld ms, %d attempt%s", how,
 		    (long long)(realtime_ms() - l->down_since_ms), l->attempts,
 		    l->attempts == 1 ? "" : "s");
-		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 1, reason);
+		live_emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 1, reason);
 	}
 	l->step = LADDER_IDLE;
 	l->attempts = 0;
@@ -143,16 +144,16 @@ up(struct daemon *d, pid_t pid, const char *how)
 	l->last_error[0] = '\0';
 	persist_ladder(d);
 	daemon_set_deadline(d, DL_RESTART, 0);
-	arm_probe(d);
+	live_arm_probe(d);
 }
 
 /* sshd is down or useless: start climbing now. */
-static void
-down(struct daemon *d, const char *why)
+void
+live_down(struct daemon *d, const char *why)
 {
 	struct live *l = &d->live;
 
-	emit(d, AUDIT_SERVICE_STOP, "sshmedic-sshd-died", 0, why);
+	live_emit(d, AUDIT_SERVICE_STOP, "sshmedic-sshd-died", 0, why);
 	drop_pidfd(d);
 	l->deaths++;
 	if (l->down_since_ms == 0)
@@ -283,7 +284,7 @@ start_sshd(struct daemon *d)
 		if (sshd_pidfile_mtime_ms(&d->conf) != before &&
 		    (pid = sshd_pid(&d->conf)) != 0 &&
 		    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
-			adopt(d, pid);
+			live_adopt(d, pid);
 			return 0;
 		}
 		if (monotime_ms() >= deadline)
@@ -413,7 +414,7 @@ try_restart(struct daemon *d)
 		snprintf(reason, sizeof(reason), "%d starts within %d ms: "
 		    "waiting %lld ms (restart.burst)", d->conf.restart_burst,
 		    d->conf.restart_burst_window_ms, (long long)wait);
-		emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 0, reason);
+		live_emit(d, AUDIT_SERVICE_START, "sshmedic-sshd-start", 0, reason);
 		daemon_set_deadline(d, DL_RESTART, now + wait);
 		return;
 	}
@@ -427,7 +428,7 @@ try_restart(struct daemon *d)
 	snprintf(reason, sizeof(reason), "ladder step %d (%s): %s; sshd did "
 	    "not start: %s", (int)l->step, live_step_name(l->step), did,
 	    l->last_error);
-	emit(d, AUDIT_SERVICE_START, l->step == LADDER_LOUD ?
+	live_emit(d, AUDIT_SERVICE_START, l->step == LADDER_LOUD ?
 	    "sshmedic-sshd-failing" : "sshmedic-sshd-start", 0, reason);
 	/* Climb one rung per failure; the vendor step only when allowed. */
 	if (l->step < LADDER_LOUD) {
@@ -467,91 +468,7 @@ try_restart(struct daemon *d)
 	    l->backoff_ms : 0));
 }
 
-static void
-probe(struct daemon *d)
-{
-	struct live *l = &d->live;
-	char reason[256], why[400];
-	pid_t pid = sshd_pid(&d->conf);
 
-	if (pid != 0 && sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
-		if (pid != l->pid)
-			adopt(d, pid);
-		l->misses = 0;
-		arm_probe(d);
-		return;
-	}
-	if (pid == 0) {
-		down(d, "no sshd master process (pidfile empty or stale)");
-		return;
-	}
-	l->misses++;
-	debug_f("probe miss %d/%d: %s", l->misses, d->conf.probe_misses, reason);
-	if (l->misses < d->conf.probe_misses) {
-		daemon_set_deadline(d, DL_PROBE,
-		    monotime_ms() + d->conf.probe_interval_ms);
-		return;
-	}
-	/* Alive but not answering (stopped, stuck): only a kill helps. */
-	snprintf(why, sizeof(why), "sshd master pid %ld alive but not answering "
-	    "(%d probes: %s); killed", (long)pid, l->misses, reason);
-	kill(pid, SIGKILL);
-	down(d, why);
-}
-
-static void
-canary(struct daemon *d)
-{
-	struct live *l = &d->live;
-	struct spawn_res r;
-	char port[16], dest[300], kh[600], how[96], why[700];
-	char *argv[] = { "/usr/bin/ssh", "-i", d->conf.canary_key,
-	    "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-	    "-o", "StrictHostKeyChecking=accept-new", "-o", kh,
-	    "-o", "ConnectTimeout=5", "-p", port, dest, "true", NULL };
-	int ok;
-
-	snprintf(port, sizeof(port), "%d", d->conf.probe_port);
-	snprintf(dest, sizeof(dest), "%s@%s", d->conf.canary_user,
-	    d->conf.probe_address);
-	/* Its own known-hosts file: first use pins the host key. */
-	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/canary_known_hosts",
-	    d->conf.state_dir);
-	if (spawn_run(argv, NULL, NULL, 0, d->conf.probe_timeout_ms * 5, 2048,
-	    &r) == -1) {
-		error_f("canary: ssh: %s", strerror(errno));
-		arm_probe(d);
-		return;
-	}
-	ok = spawn_ok(&r);
-	if (ok) {
-		if (l->canary_misses > 0 || l->canary_failing)
-			emit(d, AUDIT_SERVICE_START, "sshmedic-canary", 1,
-			    "canary login works again");
-		l->canary_misses = 0;
-		l->canary_failing = 0;
-	} else {
-		l->canary_misses++;
-		l->canary_failing = 1;
-		snprintf(why, sizeof(why), "canary login of %s failed (%d/%d): "
-		    "%s: %.300s", d->conf.canary_user, l->canary_misses,
-		    d->conf.canary_misses, spawn_describe(&r, how, sizeof(how)),
-		    r.err);
-		why[strcspn(why, "\r\n")] = '\0';
-		emit(d, AUDIT_SERVICE_STOP, "sshmedic-canary", 0, why);
-	}
-	spawn_res_free(&r);
-	if (!ok && l->canary_misses >= d->conf.canary_misses) {
-		pid_t pid = sshd_pid(&d->conf);
-
-		if (pid != 0)
-			kill(pid, SIGTERM);
-		down(d, "canary login keeps failing: restarting sshd");
-		return;
-	}
-	daemon_set_deadline(d, DL_CANARY,
-	    monotime_ms() + d->conf.canary_interval_ms);
-}
 
 void
 live_start(struct daemon *d)
@@ -577,21 +494,21 @@ live_start(struct daemon *d)
 		if (l->step != LADDER_IDLE)
 			up(d, pid, "found serving at start");
 		else {
-			adopt(d, pid);
-			arm_probe(d);
+			live_adopt(d, pid);
+			live_arm_probe(d);
 		}
 		return;
 	}
 	if (pid != 0) {
 		/* Alive but not answering yet: the probe decides. */
-		adopt(d, pid);
+		live_adopt(d, pid);
 		l->misses = 0;
 		daemon_set_deadline(d, DL_PROBE, monotime_ms() +
 		    (d->conf.probe_interval_ms > 0 ? d->conf.probe_interval_ms :
 		    d->conf.probe_timeout_ms));
 		return;
 	}
-	down(d, "sshd is not running at sshmedicd start");
+	live_down(d, "sshd is not running at sshmedicd start");
 }
 
 void
@@ -623,10 +540,10 @@ live_on_pidfd(struct daemon *d)
 	drop_pidfd(d);
 	/* A restart by someone else leaves a new master in the pidfile. */
 	if ((pid = sshd_pid(&d->conf)) != 0 && pid != was &&
-	    adopt(d, pid) == 0)
+	    live_adopt(d, pid) == 0)
 		return;
 	snprintf(why, sizeof(why), "sshd master pid %ld exited", (long)was);
-	down(d, why);
+	live_down(d, why);
 }
 
 void
@@ -635,7 +552,7 @@ live_on_pidfile(struct daemon *d)
 	pid_t pid = sshd_pid(&d->conf);
 
 	if (pid != 0 && pid != d->live.pid)
-		adopt(d, pid);
+		live_adopt(d, pid);
 }
 
 void
@@ -643,13 +560,13 @@ live_on_deadline(struct daemon *d, int slot)
 {
 	switch (slot) {
 	case DL_PROBE:
-		probe(d);
+		live_probe(d);
 		break;
 	case DL_RESTART:
 		try_restart(d);
 		break;
 	case DL_CANARY:
-		canary(d);
+		live_canary(d);
 		break;
 	default:
 		break;
@@ -666,5 +583,5 @@ live_on_reconfig(struct daemon *d)
 	d->live.restarts = xcalloc(cap, sizeof(*d->live.restarts));
 	d->live.nrestarts = 0;
 	if (d->live.step == LADDER_IDLE)
-		arm_probe(d);
+		live_arm_probe(d);
 }
