@@ -60,6 +60,42 @@ key_type(const char *path)
 	return "ed25519";
 }
 
+/*
+ * Predicate: ssh-keygen can derive the public key, so sshd can load it.
+ * The key is read by ssh-keygen in its own process, never by us. Unsure
+ * (ssh-keygen missing, timed out) counts as loadable: no repair on a guess.
+ */
+static int
+key_loads(const char *path)
+{
+	char *argv[] = { KEYGEN, "-y", "-f", (char *)path, NULL };
+	struct spawn_res r;
+	char head[11];
+	ssize_t n;
+	int fd, ok;
+
+	/*
+	 * With HostKeyAgent the HostKey lines name public keys; only the
+	 * first bytes are read to tell (a PEM/OpenSSH header, no key data).
+	 */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 1;
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n > 0) {
+		head[n] = '\0';
+		if (strncmp(head, "-----BEGIN", 10) != 0)
+			return strncmp(head, "ssh-", 4) == 0 ||
+			    strncmp(head, "ecdsa-", 6) == 0 ||
+			    strncmp(head, "sk-", 3) == 0;
+	}
+	if (spawn_run(argv, NULL, NULL, 0, KEYGEN_MS, 16384, &r) == -1)
+		return 1;
+	ok = r.timed_out || spawn_ok(&r);
+	spawn_res_free(&r);
+	return ok;
+}
+
 int
 hostkey_needs_repair(const char *path, char *what, size_t len)
 {
@@ -81,6 +117,11 @@ hostkey_needs_repair(const char *path, char *what, size_t len)
 		snprintf(what, len, "%s has owner %u mode %04o (sshd wants root "
 		    "0600)", path, (unsigned)st.st_uid,
 		    (unsigned)(st.st_mode & 07777));
+		return 1;
+	}
+	if (!key_loads(path)) {
+		snprintf(what, len, "%s is not a private key ssh-keygen can "
+		    "load (corrupt or truncated)", path);
 		return 1;
 	}
 	return 0;
@@ -150,7 +191,26 @@ hostkey_repair(const char *path, char *what, size_t len)
 
 	if (!hostkey_needs_repair(path, what, len))
 		return 0;
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (st.st_uid == 0 && (st.st_mode & 077) == 0) && !key_loads(path)) {
+		/*
+		 * Unloadable: set aside beside it (private key material never
+		 * goes into the store), then regenerated below.
+		 */
+		char *aside = NULL, rnd[33];
+
+		random_id(rnd);
+		xasprintf(&aside, "%s.sshmedic-broken.%.8s", path, rnd);
+		if (rename(path, aside) == -1) {
+			snprintf(what, len, "set aside %s: %s", path,
+			    strerror(errno));
+			free(aside);
+			return -1;
+		}
+		logit("unloadable host key %s kept as %s", path, aside);
+		free(aside);
+	} else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0) {
 		/* Too open or wrong owner: fix on the descriptor, not the name. */
 		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
 		    fchown(fd, 0, 0) == -1 || fchmod(fd, 0600) == -1) {

@@ -51,6 +51,19 @@ printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$K.pub")" \
 sm_wait_for sm_sshd_up || sm_fail "sshd not serving after key repair"
 sm_ssh_login "$SM_USER"
 
+# 5. The host key corrupted (garbage, right owner and mode): set aside
+# beside it (private key material never goes into the store), regenerated.
+sm_mark sshmedic-hostkey-repair
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n' >"$K"
+ev=$(sm_next_event sshmedic-hostkey-repair) || sm_fail "corrupt key not repaired"
+[ "$(sm_json_field "$ev" res)" = success ] || sm_fail "repair failed: $ev"
+ssh-keygen -y -f "$K" >/dev/null 2>&1 || sm_fail "repaired key does not load"
+ls "$K".sshmedic-broken.* >/dev/null 2>&1 || sm_fail "corrupt key not kept aside"
+printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$K.pub")" \
+    >"$T/known_hosts"
+sm_wait_for sm_sshd_up || sm_fail "sshd not serving after corrupt key repair"
+sm_ssh_login "$SM_USER"
+
 # 5. The host key made readable by others: mode fixed, same key kept.
 fp=$(ssh-keygen -l -f "$K" | cut -d' ' -f2)
 sm_mark sshmedic-hostkey-repair
@@ -63,4 +76,6 @@ case $(sm_json_field "$ev" reason) in *0600*) ;; *)
     sm_fail "a chmod repair replaced the key"
 sm_wait_for sm_sshd_up || sm_fail "sshd not serving after mode repair"
 sm_ssh_login "$SM_USER"
+grep -rq "PRIVATE KEY" "$T/state" &&
+    sm_fail "private key material found in the store"
 sm_pass
