@@ -99,6 +99,8 @@ static const struct conf_key conf_keys[] = {
 	    2, 10000, 0 },
 	{ "store", "keep_quarantine", K_INT, F(keep_quarantine),
 	    1, 100000, 0 },
+	{ "counters", "users", K_INT, F(counters_users), 16, 1000000, 0 },
+	{ "counters", "sources", K_INT, F(counters_sources), 16, 1000000, 0 },
 	{ "paths", "state", K_PATH, F(state_dir), 0, 0, 0 },
 	{ "paths", "run", K_PATH, F(run_dir), 0, 0, 0 },
 	{ "paths", "policies", K_PATH, F(policies_dir), 0, 0, 0 },
@@ -110,6 +112,7 @@ static const struct conf_key conf_keys[] = {
 
 static const char *const conf_groups[] = {
 	"sshd", "probe", "guard", "restart", "store", "paths", "log", "metrics",
+	"counters",
 };
 
 static char **
@@ -187,6 +190,9 @@ conf_defaults(struct sm_conf *c)
 
 	c->keep_generations = 20;
 	c->keep_quarantine = 200;
+
+	c->counters_users = 4096;
+	c->counters_sources = 4096;
 
 	c->state_dir = xstrdup("/var/lib/sshmedic");
 	c->run_dir = xstrdup("/run/sshmedic");

@@ -67,6 +67,10 @@ struct sm_conf {
 	int	 keep_generations;
 	int	 keep_quarantine;
 
+	/* counters: table sizes, fixed at start (lib/counters.h) */
+	int	 counters_users;
+	int	 counters_sources;
+
 	/* paths */
 	char	*state_dir;		/* /var/lib/sshmedic */
 	char	*run_dir;		/* /run/sshmedic */

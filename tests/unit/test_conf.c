@@ -103,6 +103,8 @@ assert_defaults(const struct sm_conf *c)
 	assert_int_equal(c->nprotected, 0);
 	assert_int_equal(c->keep_generations, 20);
 	assert_int_equal(c->keep_quarantine, 200);
+	assert_int_equal(c->counters_users, 4096);
+	assert_int_equal(c->counters_sources, 4096);
 	assert_string_equal(c->state_dir, "/var/lib/sshmedic");
 	assert_string_equal(c->run_dir, "/run/sshmedic");
 	assert_string_equal(c->policies_dir, "/etc/sshmedic/policies.d");
@@ -154,6 +156,7 @@ static const char full[] =
     "protected_users = [ \"root\", \"ops@10.0.0.5\", \"a.b_c-d@::1\",\n"
     "  \"ops\" ];\n"
     "store = { keep_generations = 7; keep_quarantine = 8; };\n"
+    "counters = { users = 17; sources = 18; };\n"
     "paths = { state = \"/s\"; run = \"/r\"; policies = \"/p\"; };\n"
     "log = { json = \"\"; audit = false; syslog = false; };\n"
     "metrics = { textfile = \"/m/sshmedic.prom\"; };\n";
@@ -205,6 +208,8 @@ t_every_key(void **s)
 	assert_string_equal(c.protected_users[3].addr, "::1");
 	assert_int_equal(c.keep_generations, 7);
 	assert_int_equal(c.keep_quarantine, 8);
+	assert_int_equal(c.counters_users, 17);
+	assert_int_equal(c.counters_sources, 18);
 	assert_string_equal(c.state_dir, "/s");
 	assert_string_equal(c.run_dir, "/r");
 	assert_string_equal(c.policies_dir, "/p");
@@ -247,6 +252,8 @@ static const struct numkey numkeys[] = {
 	{ "guard", "fight_backoff_ms", O(fight_backoff_ms), 0, 86400000, 0 },
 	{ "store", "keep_generations", O(keep_generations), 2, 10000, 0 },
 	{ "store", "keep_quarantine", O(keep_quarantine), 1, 100000, 0 },
+	{ "counters", "users", O(counters_users), 16, 1000000, 0 },
+	{ "counters", "sources", O(counters_sources), 16, 1000000, 0 },
 };
 
 static void
