@@ -80,6 +80,52 @@ write_all(int fd, const char *s)
 	}
 }
 
+/*
+ * The PAM event counters: totals, table use, and the entries of the
+ * protected users (the ones policies and a human look at first).
+ */
+static void
+add_events(struct daemon *d, json_object *o)
+{
+	const struct events *ev = &d->events;
+	const struct counters_entry *e;
+	json_object *prot, *u;
+	size_t i;
+
+	json_object_object_add(o, "events_received",
+	    json_object_new_int64((int64_t)ev->received));
+	json_object_object_add(o, "events_rejected",
+	    json_object_new_int64((int64_t)ev->rejected));
+	if (!ev->have_counters)
+		return;
+	json_object_object_add(o, "counters_users",
+	    json_object_new_int64((int64_t)ev->counters.users.used));
+	json_object_object_add(o, "counters_sources",
+	    json_object_new_int64((int64_t)ev->counters.sources.used));
+	json_object_object_add(o, "counters_evicted",
+	    json_object_new_int64((int64_t)(ev->counters.users.evicted +
+	    ev->counters.sources.evicted)));
+	prot = json_object_new_object();
+	for (i = 0; i < ev->counters.nprotected; i++) {
+		if ((e = counters_user(&ev->counters,
+		    ev->counters.protected[i])) == NULL)
+			continue;
+		u = json_object_new_object();
+		json_object_object_add(u, "failures",
+		    json_object_new_int64((int64_t)e->failures));
+		json_object_object_add(u, "successes",
+		    json_object_new_int64((int64_t)e->successes));
+		json_object_object_add(u, "failures_since_success",
+		    json_object_new_int64((int64_t)e->fails_since_ok));
+		json_object_object_add(u, "last_failure", e->last_fail_ms ?
+		    json_object_new_int64(e->last_fail_ms / 1000) : NULL);
+		json_object_object_add(u, "last_success", e->last_ok_ms ?
+		    json_object_new_int64(e->last_ok_ms / 1000) : NULL);
+		json_object_object_add(prot, e->key, u);
+	}
+	json_object_object_add(o, "protected_counters", prot);
+}
+
 static void
 add_status(struct daemon *d, json_object *o)
 {
@@ -138,6 +184,7 @@ add_status(struct daemon *d, json_object *o)
 		closure_free(&cl);
 	}
 	json_object_object_add(o, "closure", files);
+	add_events(d, o);
 }
 
 /* Runs one request; fills o. */

@@ -11,6 +11,7 @@
 #include "store.h"
 #include "guard.h"
 #include "live.h"
+#include "events.h"
 
 /* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
 enum dl_slot {
@@ -23,6 +24,7 @@ enum dl_slot {
 	DL_RESTART,		/* next rung of the ladder */
 	DL_CANARY,		/* next canary login */
 	DL_WATCHDOG,		/* next WATCHDOG=1 to systemd */
+	DL_EVENTS,		/* counters due to be saved */
 	DL_NSLOTS
 };
 
@@ -42,6 +44,7 @@ struct daemon {
 	struct store store;
 	struct guard guard;
 	struct live live;
+	struct events events;
 	int64_t	 watchdog_ms;		/* systemd WatchdogSec / 2, 0 off */
 
 	int64_t	 deadline[DL_NSLOTS];

@@ -39,6 +39,7 @@
 #define EV_INOTIFY	3
 #define EV_CTL		4
 #define EV_PIDFD	5	/* live.c registers the sshd master's pidfd */
+#define EV_EVENTS	6	/* PAM event datagrams */
 
 static void
 usage(void)
@@ -124,6 +125,9 @@ run_deadlines(struct daemon *d)
 			break;
 		case DL_WATCHDOG:
 			notify_watchdog(d);
+			break;
+		case DL_EVENTS:
+			events_on_deadline(d);
 			break;
 		default:
 			guard_on_deadline(d, i);
@@ -322,6 +326,10 @@ setup(struct daemon *d)
 	epoll_add(d, d->timerfd, EV_TIMER);
 	epoll_add(d, d->inofd, EV_INOTIFY);
 	epoll_add(d, d->ctlfd, EV_CTL);
+	if (events_open(d) == -1)
+		fatal_f("event socket %s: %s", d->events.sock_path,
+		    strerror(errno));
+	epoll_add(d, d->events.fd, EV_EVENTS);
 }
 
 static void
@@ -355,6 +363,9 @@ loop(struct daemon *d)
 			case EV_PIDFD:
 				live_on_pidfd(d);
 				break;
+			case EV_EVENTS:
+				events_handle(d);
+				break;
 			}
 		}
 	}
@@ -370,6 +381,7 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT_PATH;
 	d.lockfd = d.epfd = d.sigfd = d.timerfd = d.inofd = d.ctlfd = -1;
+	d.events.fd = -1;
 	while ((ch = getopt(argc, argv, "f:DdtVh")) != -1) {
 		switch (ch) {
 		case 'f':
@@ -420,6 +432,7 @@ main(int argc, char **argv)
 	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
 	live_stop(&d);
 	guard_stop(&d);
+	events_close(&d);
 	sock = conf_ctl_socket(&d.conf);
 	unlink(sock);
 	free(sock);

@@ -1,0 +1,307 @@
+/*
+ * The PAM event socket in the daemon: SCM_CREDENTIALS decides who may
+ * speak (uid 0 only), event_parse decides what was said, counters count it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "counters.h"
+#include "daemon.h"
+#include "event.h"
+#include "events.h"
+#include "log.h"
+#include "misc.h"
+#include "xmalloc.h"
+
+static void
+load_counters(struct daemon *d)
+{
+	struct events *ev = &d->events;
+	const char **names;
+	char err[256], *aside;
+	size_t i;
+
+	names = xcalloc(d->conf.nprotected + 1, sizeof(*names));
+	for (i = 0; i < d->conf.nprotected; i++)
+		names[i] = d->conf.protected_users[i].name;
+	/* conf bounds the sizes and names already; a failure is a bug. */
+	if (counters_init(&ev->counters, (size_t)d->conf.counters_users,
+	    (size_t)d->conf.counters_sources, names, d->conf.nprotected) == -1)
+		fatal_f("counters_init: %s", strerror(errno));
+	free(names);
+	ev->have_counters = 1;
+	if (counters_load(&ev->counters, ev->state_path, err,
+	    sizeof(err)) == 0) {
+		debug_f("counters loaded from %s", ev->state_path);
+		return;
+	}
+	if (errno == ENOENT)
+		return;
+	/* Never trusted: kept aside for a human, counting starts afresh. */
+	if (asprintf(&aside, "%s.corrupt", ev->state_path) < 0)
+		fatal_f("asprintf");
+	error_f("counters %s: %s; ignored, moved to %s", ev->state_path, err,
+	    aside);
+	if (rename(ev->state_path, aside) == -1 && errno != ENOENT)
+		error_f("rename %s: %s", ev->state_path, strerror(errno));
+	free(aside);
+}
+
+static int
+bind_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, one = 1, e;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (sm_strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* A socket left by a killed daemon; anything else is not ours. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (unlink(path) == -1)
+			return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		goto fail;
+	/*
+	 * Anyone who can reach it may send (the directory decides that);
+	 * every datagram's SCM_CREDENTIALS decide whether it counts.
+	 */
+	if (chmod(path, 0666) == -1) {
+		e = errno;
+		(void)unlink(path);
+		errno = e;
+		goto fail;
+	}
+	return fd;
+ fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* 0 on success, -1 with errno. */
+int
+events_open(struct daemon *d)
+{
+	struct events *ev = &d->events;
+
+	ev->fd = -1;
+	ev->sock_path = conf_event_socket(&d->conf);
+	if (asprintf(&ev->state_path, "%s/counters", d->conf.state_dir) < 0)
+		fatal_f("asprintf");
+	load_counters(d);
+	if ((ev->fd = bind_socket(ev->sock_path)) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+save(struct daemon *d)
+{
+	struct events *ev = &d->events;
+
+	if (!ev->have_counters || !ev->dirty)
+		return;
+	if (counters_save(&ev->counters, ev->state_path) == -1) {
+		ev->save_errors++;
+		error_f("save counters %s: %s", ev->state_path,
+		    strerror(errno));
+	} else
+		ev->dirty = 0;
+	ev->last_save_ms = monotime_ms();
+}
+
+/* A save is due at most once per interval after a change. */
+static void
+schedule_save(struct daemon *d)
+{
+	struct events *ev = &d->events;
+	int64_t when;
+
+	if (d->deadline[DL_EVENTS] != 0)
+		return;
+	when = ev->last_save_ms + EVENTS_SAVE_INTERVAL_MS;
+	if (when <= monotime_ms())
+		when = monotime_ms() + 1;
+	daemon_set_deadline(d, DL_EVENTS, when);
+}
+
+static void
+reject(struct events *ev, int cred, const char *why, long uid)
+{
+	int64_t now = monotime_ms();
+
+	ev->rejected++;
+	if (cred)
+		ev->rejected_cred++;
+	else
+		ev->rejected_format++;
+	ev->rej_unlogged++;
+	/* Whoever floods the socket must not flood the log as well. */
+	if (ev->rej_log_ms != 0 && now - ev->rej_log_ms < EVENTS_REJECT_LOG_MS)
+		return;
+	if (uid >= 0)
+		warn_f("event rejected: %s (uid %ld); %llu rejected since the "
+		    "last report", why, uid,
+		    (unsigned long long)ev->rej_unlogged);
+	else
+		warn_f("event rejected: %s; %llu rejected since the last "
+		    "report", why, (unsigned long long)ev->rej_unlogged);
+	ev->rej_log_ms = now;
+	ev->rej_unlogged = 0;
+}
+
+static void
+count(struct daemon *d, const struct sm_event *e)
+{
+	struct events *ev = &d->events;
+	int success;
+
+	/*
+	 * A login is a success when its session opens: publickey logins
+	 * never reach pam_authenticate, and counting auth_ok as well would
+	 * count a password login twice.
+	 */
+	switch (e->kind) {
+	case EVK_AUTH_FAIL:
+	case EVK_ACCT_DENIED:
+		success = 0;
+		break;
+	case EVK_SESSION_OPEN:
+		success = 1;
+		break;
+	default:
+		return;
+	}
+	if (counters_record(&ev->counters, e->user, e->rhost, success,
+	    realtime_ms()) == -1)
+		debug_f("event %s: a name over %d characters not counted",
+		    event_kind_name(e->kind), COUNTERS_KEY_MAX);
+	ev->dirty = 1;
+	schedule_save(d);
+}
+
+/* Reads one datagram; 1 when one was read, 0 when none is pending. */
+static int
+read_one(struct daemon *d)
+{
+	struct events *ev = &d->events;
+	char buf[EVENT_MAX + 1];
+	union {
+		struct cmsghdr	hdr;
+		char		space[CMSG_SPACE(sizeof(struct ucred))];
+	} cm;
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	struct ucred cred;
+	struct sm_event e;
+	ssize_t n;
+	int have_cred = 0;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.space;
+	msg.msg_controllen = sizeof(cm.space);
+	if ((n = recvmsg(ev->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			error_f("recvmsg: %s", strerror(errno));
+		return 0;
+	}
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(cred))) {
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			have_cred = 1;
+		}
+	}
+	if (!have_cred) {
+		reject(ev, 1, "no credentials", -1);
+		return 1;
+	}
+	if (cred.uid != 0) {
+		reject(ev, 1, "sender not root", (long)cred.uid);
+		return 1;
+	}
+	if ((msg.msg_flags & MSG_TRUNC) || (size_t)n > EVENT_MAX) {
+		reject(ev, 0, "datagram too long", -1);
+		return 1;
+	}
+	if (event_parse(buf, (size_t)n, &e) == -1) {
+		reject(ev, 0, "malformed datagram", -1);
+		return 1;
+	}
+	ev->received++;
+	count(d, &e);
+	return 1;
+}
+
+/* No return value: problems are counted and logged. */
+void
+events_handle(struct daemon *d)
+{
+	int i;
+
+	if (d->events.fd == -1)
+		return;
+	for (i = 0; i < EVENTS_BATCH; i++)
+		if (!read_one(d))
+			break;
+}
+
+/* No return value. */
+void
+events_on_deadline(struct daemon *d)
+{
+	save(d);
+}
+
+/* No return value. */
+void
+events_close(struct daemon *d)
+{
+	struct events *ev = &d->events;
+
+	save(d);
+	if (ev->fd != -1) {
+		close(ev->fd);
+		ev->fd = -1;
+		if (ev->sock_path != NULL)
+			(void)unlink(ev->sock_path);
+	}
+	if (ev->have_counters)
+		counters_free(&ev->counters);
+	ev->have_counters = 0;
+	free(ev->sock_path);
+	free(ev->state_path);
+	ev->sock_path = ev->state_path = NULL;
+}

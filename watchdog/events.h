@@ -1,0 +1,55 @@
+/*
+ * The daemon's end of the PAM event socket: datagrams from root only,
+ * parsed defensively, counted into the fixed counter tables, persisted.
+ */
+#ifndef SM_EVENTS_H
+#define SM_EVENTS_H
+
+#include <stdint.h>
+
+#include "counters.h"
+
+struct daemon;
+
+/* Persisted at most this often while events arrive, and at exit. */
+#define EVENTS_SAVE_INTERVAL_MS		1000
+/* Rejections are logged at most once per this interval (with a count). */
+#define EVENTS_REJECT_LOG_MS		10000
+/* Datagrams read per wakeup: the loop stays fair to its other fds. */
+#define EVENTS_BATCH			256
+
+struct events {
+	int		 fd;		/* -1: not open */
+	int		 have_counters;
+	struct counters	 counters;
+	char		*sock_path;
+	char		*state_path;	/* paths.state/counters */
+	uint64_t	 received;	/* accepted and parsed */
+	uint64_t	 rejected;	/* refused: credentials or format */
+	uint64_t	 rejected_cred;
+	uint64_t	 rejected_format;
+	uint64_t	 save_errors;
+	int		 dirty;		/* counters changed since the last save */
+	int64_t		 last_save_ms;	/* monotonic */
+	int64_t		 rej_log_ms;	/* monotonic, last rejection logged */
+	uint64_t	 rej_unlogged;	/* rejections not yet logged */
+};
+
+/*
+ * Creates the counter tables from the config (loading paths.state/counters
+ * when it exists and parses; a corrupt file is logged and set aside) and
+ * binds the event socket (AF_UNIX datagram, mode 0666: the credentials,
+ * not the mode, decide). 0 on success, -1 with errno.
+ */
+int	events_open(struct daemon *d);
+
+/* Reads the pending datagrams (at most EVENTS_BATCH). */
+void	events_handle(struct daemon *d);
+
+/* DL_EVENTS: writes the counters if they changed. */
+void	events_on_deadline(struct daemon *d);
+
+/* Saves the counters, closes and removes the socket. */
+void	events_close(struct daemon *d);
+
+#endif
