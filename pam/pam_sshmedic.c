@@ -2,33 +2,34 @@
  * pam_sshmedic.so: tells sshmedicd about authentication failures and
  * successes, account denials and opened sessions, one datagram per event.
  *
- * Stack (Debian 12 /etc/pam.d/sshd; the faillock pattern, where the module
- * after the real check only sees the outcome through the jumps around it;
- * common-auth's requisite pam_deny ends the stack on failure, so the auth
- * lines replace "@include common-auth" with its own lines):
+ * Stack (Debian 12 /etc/pam.d/sshd). PAM gives no module the stack's
+ * result so far, so the lines sit between the real check and pam_deny and
+ * are reached through jumps, as with pam_faillock. common-auth and
+ * common-account end on "requisite pam_deny.so", so their lines are copied
+ * into /etc/pam.d/sshd in place of the @include, with the jump widened by
+ * one (with more modules from pam-auth-update, every success=N grows by 1):
  *
  *   auth    optional                    pam_sshmedic.so preauth
  *   auth    [success=2 default=ignore]  pam_unix.so nullok
- *   auth    [default=die]               pam_sshmedic.so authfail
+ *   auth    optional                    pam_sshmedic.so authfail
  *   auth    requisite                   pam_deny.so
  *   auth    optional                    pam_sshmedic.so authsucc
  *   auth    required                    pam_permit.so
- *   @include common-account
- *   account [success=1 default=ignore]  pam_permit.so    (see below)
- *   ...
  *
- * authfail always returns PAM_IGNORE, so "[default=die]" ends the stack
- * with the failure pam_unix recorded; authsucc, preauth return PAM_IGNORE.
- * Account: after the account modules, a denial jumps to "denied":
- *
- *   account [success=1 default=ignore]  pam_unix.so
- *   account [default=die]               pam_sshmedic.so denied
+ *   account [success=2 new_authtok_reqd=done default=ignore]  pam_unix.so
+ *   account optional                    pam_sshmedic.so denied
+ *   account requisite                   pam_deny.so
  *   account required                    pam_permit.so
  *
- * Session: "session optional pam_sshmedic.so" (sshd needs ExposeAuthInfo
- * yes for the method and key). Options: socket=PATH, debug.
- * Sending never blocks: a non-blocking datagram, sent once; when nobody
- * listens the event is dropped (the daemon counts what it receives).
+ *   @include common-session
+ *   session optional                    pam_sshmedic.so
+ *
+ * Every entry point returns PAM_IGNORE (setcred PAM_SUCCESS), so the stack
+ * decides exactly as it would without the module. The session event has
+ * the method and key only with sshd's "ExposeAuthInfo yes".
+ * Options: socket=PATH (default /run/sshmedic/event.sock), debug.
+ * Sending never blocks: one non-blocking datagram, sent once, no retry;
+ * when nobody listens the event is dropped (the daemon counts what it gets).
  */
 #include "config.h"
 
