@@ -121,10 +121,8 @@ guard_look(struct daemon *d, int force)
 {
 	struct guard *g = &d->guard;
 	struct closure cl;
-	struct manifest m;
 	struct vd_result vr;
 	char files[GUARD_FILES_MAX];
-	int have_m = 0;
 
 	guard_read_closure(d, &cl);
 	if (!force && strcmp(cl.digest, g->seen_digest) == 0)
@@ -146,11 +144,7 @@ guard_look(struct daemon *d, int force)
 	if (g->state == GS_FIGHT && strcmp(cl.digest, g->rejected_digest) == 0)
 		goto out;
 
-	if (g->good_gen != 0 && store_load(&d->store, g->good_gen, &m) == 0)
-		have_m = 1;
-	guard_changed_files(&cl, have_m ? &m : NULL, files, sizeof(files));
-	if (have_m)
-		manifest_free(&m);
+	guard_changed_files(&cl, guard_good_manifest(d), files, sizeof(files));
 	if (g->good_gen != 0)
 		guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-changed", 1,
 		    g->good_gen, 0, files, NULL, NULL, NULL);
@@ -262,15 +256,10 @@ writer_track(struct guard *g, const char *path, uint32_t mask)
 void
 guard_on_watch(struct daemon *d, const struct watch_ev *ev)
 {
-	char path[1024], *pdir;
-	int is_pidfile;
+	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", ev->dir, ev->name);
-	pdir = guard_pidfile_dir(&d->conf);
-	is_pidfile = strcmp(pdir, ev->dir) == 0 &&
-	    strcmp(path, d->conf.sshd_pidfile) == 0;
-	free(pdir);
-	if (is_pidfile) {
+	if (strcmp(path, d->conf.sshd_pidfile) == 0) {
 		if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
 			live_on_pidfile(d);
 		if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) &&
@@ -354,6 +343,9 @@ guard_stop(struct daemon *d)
 
 	memset(&empty, 0, sizeof(empty));
 	remember_dirs(&d->guard, &empty);
+	if (d->guard.good_m_loaded)
+		manifest_free(&d->guard.good_m);
+	d->guard.good_m_loaded = 0;
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "digest.h"
+#include "store.h"
 #include "watch.h"
 
 struct daemon;
@@ -52,6 +53,8 @@ struct guard {
 	struct guard_fight fights[GUARD_MAX_FIGHTS];
 	struct guard_writer writers[GUARD_MAX_WRITERS];
 	int64_t	 writers_since_ms;	/* monotonic, first unclosed write */
+	struct manifest good_m;		/* good_gen's manifest, see guard_good_manifest */
+	int	 good_m_loaded;
 	char	**dirs;			/* the closure's directories, last read */
 	size_t	 ndirs;
 	char	 last_evid[33];

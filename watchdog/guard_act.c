@@ -33,6 +33,30 @@
 #endif
 
 /* One event to audit, syslog and JSON; remembers its id for status. */
+/*
+ * The known-good manifest for listing what changed, loaded once per
+ * generation: a manifest never changes once written, so the cache is keyed
+ * by the generation number alone. A rollback still loads (and verifies)
+ * its target itself. NULL when there is none or it cannot be read.
+ */
+const struct manifest *
+guard_good_manifest(struct daemon *d)
+{
+	struct guard *g = &d->guard;
+
+	if (g->good_m_loaded && g->good_m.gen == g->good_gen)
+		return &g->good_m;
+	if (g->good_m_loaded) {
+		manifest_free(&g->good_m);
+		g->good_m_loaded = 0;
+	}
+	if (g->good_gen == 0 ||
+	    store_load(&d->store, g->good_gen, &g->good_m) == -1)
+		return NULL;
+	g->good_m_loaded = 1;
+	return &g->good_m;
+}
+
 void
 guard_emit(struct daemon *d, int type, const char *op, int ok, unsigned long gen,
     unsigned long prev, const char *files, const char *reason,
@@ -133,28 +157,21 @@ int
 guard_do_promote(struct daemon *d, const struct closure *cl, const char *why)
 {
 	struct guard *g = &d->guard;
-	struct manifest prev;
+	const struct manifest *prev = guard_good_manifest(d);
 	unsigned long gen = 0, prev_gen = g->good_gen;
 	char files[GUARD_FILES_MAX], evid[33], reason[256];
-	int have_prev = 0;
 
 	random_id(evid);
 	files[0] = '\0';
-	if (prev_gen != 0 && store_load(&d->store, prev_gen, &prev) == 0) {
-		have_prev = 1;
-		guard_changed_files(cl, &prev, files, sizeof(files));
-	}
+	if (prev != NULL)
+		guard_changed_files(cl, prev, files, sizeof(files));
 	if (store_commit(&d->store, cl, why, evid, &gen) == -1) {
 		snprintf(reason, sizeof(reason), "store: %s; generation %lu "
 		    "stays the rollback target", strerror(errno), prev_gen);
 		guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-promoted", 0,
 		    prev_gen, 0, files, reason, NULL, evid);
-		if (have_prev)
-			manifest_free(&prev);
 		return -1;
 	}
-	if (have_prev)
-		manifest_free(&prev);
 	g->good_gen = gen;
 	sm_strlcpy(g->good_digest, cl->digest, sizeof(g->good_digest));
 	g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);

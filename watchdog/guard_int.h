@@ -23,6 +23,8 @@ void	 guard_emit(struct daemon *d, int type, const char *op, int ok,
 /* Comma list of the paths whose state differs from the manifest. */
 void	 guard_changed_files(const struct closure *cl, const struct manifest *m,
 	    char *buf, size_t len);
+/* The known-good generation's manifest, cached per generation; or NULL. */
+const struct manifest *guard_good_manifest(struct daemon *d);
 /* Reads the closure and points the watches at its directories. */
 void	 guard_read_closure(struct daemon *d, struct closure *cl);
 char	*guard_pidfile_dir(const struct sm_conf *c);
