@@ -49,16 +49,6 @@ pth(const char *dir, const char *name)
 	return p;
 }
 
-static char *
-slurp(const char *path)
-{
-	char *buf;
-	size_t len;
-
-	assert_int_equal(fs_read_file(path, FS_READ_MAX, 0, &buf, &len), 0);
-	return buf;
-}
-
 /* Writes the good configuration under f->ssh. */
 static void
 write_good(struct fx *f)
@@ -186,7 +176,7 @@ assert_target(struct fx *f)
 		assert_int_equal(sb.st_gid, e->gid);
 		assert_int_equal(store_blob_read(&f->st, e->sha256, &want,
 		    &len), 0);
-		got = slurp(e->path);
+		got = unit_slurp(e->path);
 		assert_string_equal(got, want);
 		free(got);
 		free(want);
@@ -411,7 +401,7 @@ t_symlink_to_tmp(void **state)
 	assert_int_equal(r.restored, 1);
 	rb_result_free(&r);
 	/* The link was replaced, its target never written through. */
-	got = slurp(outside);
+	got = unit_slurp(outside);
 	assert_string_equal(got, "Port 2222\n");
 	free(got);
 	assert_true(in_quarantine(f, outside));
@@ -439,10 +429,10 @@ t_parent_symlink(void **state)
 	rb_result_free(&r);
 	assert_int_equal(lstat(f->dropd, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
-	got = slurp(oe);
+	got = unit_slurp(oe);
 	assert_string_equal(got, "AllowUsers nobody\n");
 	free(got);
-	got = slurp(oa);
+	got = unit_slurp(oa);
 	assert_string_equal(got, A_CONF);
 	free(got);
 	assert_true(in_quarantine(f, other));
@@ -591,7 +581,7 @@ t_enospc(void **state)
 	assert_non_null(strstr(r.reason, "No space left"));
 	rb_result_free(&r);
 	/* Untouched, nothing partial, the broken version kept, intent kept. */
-	got = slurp(f->main);
+	got = unit_slurp(f->main);
 	assert_string_equal(got, "tiny broken\n");
 	free(got);
 	assert_int_equal(has_temp(f->ssh), 0);
@@ -686,7 +676,7 @@ t_sigkill(void **state)
 		assert_target(f);
 	}
 	close(logfd);
-	log = slurp(logp);
+	log = unit_slurp(logp);
 	for (line = strtok_r(log, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char want[160];

@@ -175,16 +175,6 @@ manifest_path(struct fx *f, unsigned long gen)
 	return p;
 }
 
-static char *
-slurp(const char *path)
-{
-	char *buf;
-	size_t len;
-
-	assert_int_equal(fs_read_file(path, FS_READ_MAX, 0, &buf, &len), 0);
-	return buf;
-}
-
 static void
 t_empty_store(void **state)
 {
@@ -243,9 +233,9 @@ t_first_generation(void **state)
 	assert_int_equal(store_commit(&f->st, &cl, "served", "evid-1", &gen), 0);
 	assert_int_equal(gen, 1);
 	mf = manifest_path(f, 1);
-	buf = slurp(mf);
+	buf = unit_slurp(mf);
 	/* No private key material anywhere in the manifest. */
-	keytext = slurp(key);
+	keytext = unit_slurp(key);
 	assert_null(strstr(buf, "PRIVATE"));
 	assert_null(strstr(buf, keytext + 40));
 	free(keytext);
@@ -312,7 +302,7 @@ t_fingerprint(void **state)
 	free(cmd);
 	fp = store_hostkey_fingerprint(key);
 	assert_non_null(fp);
-	want = slurp(out);
+	want = unit_slurp(out);
 	assert_string_equal(fp, want);
 	free(want);
 	free(fp);
@@ -410,7 +400,7 @@ t_bad_manifests(void **state)
 	commit_text(f, "Port 1\n");
 	assert_int_equal(commit_text(f, "Port 2\n"), 2);
 	p = manifest_path(f, 2);
-	good = slurp(p);
+	good = unit_slurp(p);
 	len = strlen(good);
 	/* The good text loads. */
 	assert_int_equal(store_load(&f->st, 2, &m), 0);
@@ -661,13 +651,13 @@ t_quarantine(void **state)
 	assert_int_equal(path_encode(file, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_string_equal(meta, "bad config\n");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "version=1\n"));
 	assert_non_null(strstr(meta, "type=file\n"));
 	assert_non_null(strstr(meta, "sshd%20-t%20failed"));
@@ -696,13 +686,13 @@ t_quarantine(void **state)
 	p = pth(q, name);
 	assert_int_equal(lstat(p, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_string_equal(meta, "/tmp/elsewhere");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "type=symlink\n"));
 	assert_non_null(strstr(meta, "target=%2Ftmp%2Felsewhere\n"));
 	free(meta);
@@ -714,13 +704,13 @@ t_quarantine(void **state)
 	assert_int_equal(path_encode(dir, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1.d/x.conf", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_string_equal(meta, "Port 1\n");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "type=dir\n"));
 	assert_non_null(strstr(meta, "entry=file:x.conf\n"));
 	free(meta);
@@ -731,13 +721,13 @@ t_quarantine(void **state)
 	assert_int_equal(lstat(dir, &sb), -1);
 	snprintf(name, sizeof(name), "%s~2/x.conf", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_string_equal(meta, "Port 1\n");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~2.meta", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "moved_to="));
 	free(meta);
 	free(p);
@@ -798,7 +788,7 @@ t_quarantine_move_xdev(void **state)
 	assert_int_equal(path_encode(d, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
 	p = pth(q, name);
-	meta = slurp(p);
+	meta = unit_slurp(p);
 	assert_int_equal(path_encode(hidden, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "moved_to=%s\n", enc);
 	assert_non_null(strstr(meta, name));

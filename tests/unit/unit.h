@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fsutil.h"
+
 /* A fresh directory under $TMPDIR (or /tmp); removed by unit_rmtree. */
 static inline char *
 unit_mkdtemp(void)
@@ -58,6 +60,17 @@ unit_write(const char *path, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) < 0 ? -1 : 0, 0);
 	assert_int_equal(fclose(f), 0);
+}
+
+/* A whole file (no symlink followed), NUL-terminated; fails the test if unreadable. */
+static inline char *
+unit_slurp(const char *path)
+{
+	char *buf;
+	size_t len;
+
+	assert_int_equal(fs_read_file(path, FS_READ_MAX, 0, &buf, &len), 0);
+	return buf;
 }
 
 #endif
