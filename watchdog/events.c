@@ -175,8 +175,9 @@ reject(struct events *ev, int cred, const char *why, long uid)
 	ev->rej_unlogged = 0;
 }
 
-static void
-count(struct daemon *d, const struct sm_event *e)
+/* See events.h. */
+void
+events_record(struct daemon *d, const struct sm_event *e)
 {
 	struct events *ev = &d->events;
 	int success;
@@ -261,7 +262,7 @@ read_one(struct daemon *d)
 		return 1;
 	}
 	ev->received++;
-	count(d, &e);
+	events_record(d, &e);
 	return 1;
 }
 

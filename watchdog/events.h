@@ -43,6 +43,13 @@ struct events {
  */
 int	events_open(struct daemon *d);
 
+/*
+ * One authentication event, from the PAM socket or from sshd's own log
+ * (authlog.c): counted per user and source, then handed to the policies.
+ */
+struct sm_event;
+void	events_record(struct daemon *d, const struct sm_event *e);
+
 /* Reads the pending datagrams (at most EVENTS_BATCH). */
 void	events_handle(struct daemon *d);
 
