@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "fsutil.h"
 
@@ -71,6 +72,22 @@ unit_slurp(const char *path)
 
 	assert_int_equal(fs_read_file(path, FS_READ_MAX, 0, &buf, &len), 0);
 	return buf;
+}
+
+/* Entries of a directory other than . and ..; fails the test if unreadable. */
+static inline int
+unit_count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
 }
 
 #endif
