@@ -14,6 +14,7 @@
 #define SM_STORE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -104,6 +105,15 @@ const struct mf_entry *manifest_find(const struct manifest *m,
  */
 int	store_quarantine_add(struct store *st, const char *evid,
 	    const char *path, const char *reason);
+
+/*
+ * Quarantines the content of a regular file the caller has read safely
+ * itself (a user's file, read without following links): buf/len with sb's
+ * owner, mode and size in the .meta, under the original path. 0/-1.
+ */
+int	store_quarantine_buf(struct store *st, const char *evid,
+	    const char *path, const struct stat *sb, const void *buf,
+	    size_t len, const char *reason);
 
 /*
  * Moves whatever is at path (a directory where a file belongs, a special

@@ -411,6 +411,49 @@ quar_dir_copy(int efd, const char *path, const char *slot, struct store_sbuf *ls
 	return r;
 }
 
+/* See store.h: 0/-1 with errno. */
+int
+store_quarantine_buf(struct store *st, const char *evid, const char *path,
+    const struct stat *sb, const void *buf, size_t len, const char *reason)
+{
+	char ename[NAME_MAX + 1], base[NAME_MAX + 1], slot[NAME_MAX + 1];
+	char sha[DIGEST_HEX_LEN + 1];
+	struct store_sbuf b = { NULL, 0, 0 };
+	int efd, r = -1, saved;
+
+	if (!S_ISREG(sb->st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (digest_buf(buf, len, sha) == -1)
+		return -1;
+	if ((efd = quar_event_dir(st, evid, ename, sizeof(ename))) < 0)
+		goto out;
+	quar_base(path, base, sizeof(base));
+	if (quar_slot(efd, base, "file", sha, slot, sizeof(slot)) == -1) {
+		if (errno == EEXIST)
+			r = 0;
+		goto close_out;
+	}
+	meta_head(&b, path, sb, sha);
+	if (fs_write_atomicat(efd, slot, buf, len, (uid_t)-1, (gid_t)-1,
+	    0600) == -1 || meta_finish(efd, slot, &b, reason, evid) == -1)
+		goto close_out;
+	info_f("%s quarantined in %s/%s", path, ename, slot);
+	r = 0;
+ close_out:
+	saved = errno;
+	close(efd);
+	errno = saved;
+ out:
+	saved = errno;
+	if (r == -1)
+		error_f("quarantine %s: %s", path, strerror(errno));
+	free(b.p);
+	errno = saved;
+	return r;
+}
+
 /* See store.h: 0/-1 with errno (ENOENT nothing at path, EFBIG too big). */
 int
 store_quarantine_add(struct store *st, const char *evid, const char *path,
