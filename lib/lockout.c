@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -257,4 +258,60 @@ lockout_eval(const char *dump, const struct lk_target *t,
 		ok = lk_eval_listen(&d, t, reason, rlen);
 	lk_dump_free(&d);
 	return ok;
+}
+
+/* See lockout.h: the count, or -1 with errno. */
+int
+lockout_keys_files(const char *dump, const char *user,
+    const struct lk_userinfo *ui, char **paths, size_t max, int *bad)
+{
+	struct lk_dump d;
+	char *copy, *p, *tok, path[4096];
+	size_t n = 0, seen = 0;
+
+	if (bad != NULL)
+		*bad = 0;
+	if (lk_dump_parse(dump, &d) != 0) {
+		lk_dump_free(&d);
+		errno = EBADMSG;
+		return -1;
+	}
+	copy = p = xstrdup(d.authorizedkeysfile);
+	while (n < max && seen++ < LK_MAX_ENTRIES &&
+	    (tok = strsep(&p, " ")) != NULL) {
+		if (*tok == '\0' || strcasecmp(tok, "none") == 0)
+			continue;
+		if (ui->home == NULL || lk_expand(tok, user, ui, path,
+		    sizeof(path)) != 0) {
+			if (bad != NULL)
+				(*bad)++;
+			continue;
+		}
+		paths[n++] = xstrdup(path);
+	}
+	free(copy);
+	lk_dump_free(&d);
+	return (int)n;
+}
+
+/* See lockout.h: malloc'd, or NULL. */
+char *
+lockout_dump_value(const char *dump, const char *keyword)
+{
+	const char *p = dump, *nl, *v;
+	size_t kl = strlen(keyword), n;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (n > kl && strncasecmp(p, keyword, kl) == 0 && p[kl] == ' ') {
+			v = p + kl + 1;
+			n -= kl + 1;
+			while (n > 0 && v[n - 1] == '\r')
+				n--;
+			return xstrndup(v, n);
+		}
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return NULL;
 }

@@ -19,9 +19,11 @@ struct lk_target {
 struct lk_userinfo {
 	int	 exists;
 	uid_t	 uid;
+	gid_t	 gid;
 	const char *home;
 	const char **groups;	/* names of all the user's groups */
 	size_t	 ngroups;
+	void	*priv;		/* lockout_userinfo's buffers */
 };
 
 /*
@@ -47,5 +49,36 @@ int	lockout_eval(const char *dump, const struct lk_target *t,
 int	lockout_check(const char *sshd_bin, const char *config,
 	    const struct lk_target *t, int timeout_ms, char *reason,
 	    size_t rlen);
+
+/*
+ * Runs sshd -T -f config -C for t (bounded by timeout_ms); *dump gets its
+ * output (malloc'd). 0, or -1 with reason and errno as lockout_check.
+ */
+int	lockout_dump(const char *sshd_bin, const char *config,
+	    const struct lk_target *t, int timeout_ms, char **dump,
+	    char *reason, size_t rlen);
+
+/*
+ * Looks user up (getpwnam, getgrouplist) into ui; free it with
+ * lockout_userinfo_free. A missing user is ui->exists 0, not an error.
+ * 0, or -1 with errno and reason.
+ */
+int	lockout_userinfo(const char *user, struct lk_userinfo *ui,
+	    char *reason, size_t rlen);
+void	lockout_userinfo_free(struct lk_userinfo *ui);
+
+/*
+ * The authorized-keys files sshd reads for user according to a dump:
+ * AuthorizedKeysFile's entries expanded as sshd does (%h %u %U %%, relative
+ * ones under the home), "none" skipped; at most max, each malloc'd into
+ * paths. The count, or -1 with errno (EBADMSG: not a dump; EINVAL: an
+ * entry sshd cannot expand, which it skips too, is left out and counted
+ * in *bad when bad is not NULL).
+ */
+int	lockout_keys_files(const char *dump, const char *user,
+	    const struct lk_userinfo *ui, char **paths, size_t max, int *bad);
+
+/* A scalar keyword's value in a dump (lowercase keyword), or NULL. */
+char	*lockout_dump_value(const char *dump, const char *keyword);
 
 #endif

@@ -56,7 +56,7 @@ lk_append(char *buf, size_t len, const char *s)
  * fail the key lookup), then relative paths are taken from the home.
  * 0, or -1 on an unknown escape or overflow.
  */
-static int
+int
 lk_expand(const char *tmpl, const char *user, const struct lk_userinfo *ui,
     char *out, size_t olen)
 {

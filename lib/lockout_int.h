@@ -55,6 +55,13 @@ int	lk_eval_auth(const struct lk_dump *d, const struct lk_target *t,
 	    const struct lk_userinfo *ui, int keys_only, char *reason,
 	    size_t rlen);
 
+/*
+ * sshd's expand_authorized_keys: %h %u %U %%, then relative paths from
+ * the home. 0, or -1 on an unknown escape or overflow.
+ */
+int	lk_expand(const char *tmpl, const char *user,
+	    const struct lk_userinfo *ui, char *out, size_t olen);
+
 /* Does sshd listen on t->laddr:t->lport? 1/0, reason set on 0. */
 int	lk_eval_listen(const struct lk_dump *d, const struct lk_target *t,
 	    char *reason, size_t rlen);

@@ -171,27 +171,20 @@ vd_spec_value_ok(const char *v)
 	return v != NULL && *v != '\0' && strpbrk(v, ", \t\r\n") == NULL;
 }
 
-/*
- * 1 can log in, 0 locked out (reason), -1 could not evaluate (reason) with
- * errno: EBADMSG sshd -T exited non-zero (it refuses the configuration for
- * this connection, as sshd would), EINVAL bad target, ETIMEDOUT, EFBIG
- * dump over the cap, EIO sshd died by a signal, or the errno of spawning
- * or of the user lookup.
- */
+/* See lockout.h: 0/-1 with reason and errno. */
 int
-lockout_check(const char *sshd_bin, const char *config,
-    const struct lk_target *t, int timeout_ms, char *reason, size_t rlen)
+lockout_dump(const char *sshd_bin, const char *config,
+    const struct lk_target *t, int timeout_ms, char **dump, char *reason,
+    size_t rlen)
 {
 	struct spawn_res sr;
-	struct vd_user u;
-	struct lk_userinfo ui;
 	char *spec = NULL, *lport = NULL, line[256], how[96];
 	const char *host;
 	char *argv[7];
-	int ret = -1, found, saved;
+	int ret = -1, saved;
 
 	memset(&sr, 0, sizeof(sr));
-	memset(&u, 0, sizeof(u));
+	*dump = NULL;
 	if (reason != NULL && rlen > 0)
 		*reason = '\0';
 	if (sshd_bin == NULL || config == NULL || t == NULL ||
@@ -242,37 +235,96 @@ lockout_check(const char *sshd_bin, const char *config,
 		errno = EFBIG;
 		goto out;
 	}
-	if (vd_getpw(t->user, &u, &found) != 0) {
-		saved = errno;
-		snprintf(reason, rlen, "getpwnam %s: %s", t->user,
-		    strerror(saved));
-		errno = saved;
-		goto out;
-	}
-	memset(&ui, 0, sizeof(ui));
-	if (found) {
-		if (vd_groups(t->user, u.pw.pw_gid, &u) != 0) {
-			saved = errno;
-			snprintf(reason, rlen, "getgrouplist %s: %s", t->user,
-			    strerror(saved));
-			errno = saved;
-			goto out;
-		}
-		ui.exists = 1;
-		ui.uid = u.pw.pw_uid;
-		ui.home = u.pw.pw_dir;
-		ui.groups = u.names;
-		ui.ngroups = u.ngroups;
-	}
-	ret = lockout_eval(sr.out, t, &ui, reason, rlen);
-	debug_f("%s: %s", spec, ret ? "can log in" : reason);
+	debug_f("sshd -T -C %s", spec);
+	*dump = sr.out;
+	sr.out = NULL;
+	ret = 0;
  out:
 	saved = errno;
-	vd_user_free(&u);
 	spawn_res_free(&sr);
 	free(spec);
 	free(lport);
 	errno = saved;
+	return ret;
+}
+
+/* See lockout.h: 0/-1 with errno. */
+int
+lockout_userinfo(const char *user, struct lk_userinfo *ui, char *reason,
+    size_t rlen)
+{
+	struct vd_user *u = xcalloc(1, sizeof(*u));
+	int found, saved;
+
+	memset(ui, 0, sizeof(*ui));
+	if (vd_getpw(user, u, &found) != 0) {
+		saved = errno;
+		snprintf(reason, rlen, "getpwnam %s: %s", user,
+		    strerror(saved));
+		goto fail;
+	}
+	if (found && vd_groups(user, u->pw.pw_gid, u) != 0) {
+		saved = errno;
+		snprintf(reason, rlen, "getgrouplist %s: %s", user,
+		    strerror(saved));
+		goto fail;
+	}
+	if (found) {
+		ui->exists = 1;
+		ui->uid = u->pw.pw_uid;
+		ui->gid = u->pw.pw_gid;
+		ui->home = u->pw.pw_dir;
+		ui->groups = u->names;
+		ui->ngroups = u->ngroups;
+	}
+	ui->priv = u;
+	return 0;
+ fail:
+	vd_user_free(u);
+	free(u);
+	errno = saved;
+	return -1;
+}
+
+/* See lockout.h. */
+void
+lockout_userinfo_free(struct lk_userinfo *ui)
+{
+	if (ui->priv != NULL) {
+		vd_user_free(ui->priv);
+		free(ui->priv);
+	}
+	memset(ui, 0, sizeof(*ui));
+}
+
+/*
+ * 1 can log in, 0 locked out (reason), -1 could not evaluate (reason) with
+ * errno: EBADMSG sshd -T exited non-zero (it refuses the configuration for
+ * this connection, as sshd would), EINVAL bad target, ETIMEDOUT, EFBIG
+ * dump over the cap, EIO sshd died by a signal, or the errno of spawning
+ * or of the user lookup.
+ */
+int
+lockout_check(const char *sshd_bin, const char *config,
+    const struct lk_target *t, int timeout_ms, char *reason, size_t rlen)
+{
+	struct lk_userinfo ui;
+	char *dump = NULL;
+	int ret, saved;
+
+	if (lockout_dump(sshd_bin, config, t, timeout_ms, &dump, reason,
+	    rlen) == -1)
+		return -1;
+	if (lockout_userinfo(t->user, &ui, reason, rlen) == -1) {
+		saved = errno;
+		free(dump);
+		errno = saved;
+		return -1;
+	}
+	ret = lockout_eval(dump, t, &ui, reason, rlen);
+	debug_f("%s: %s", t->user, ret ? "can log in" : reason);
+	lockout_userinfo_free(&ui);
+	free(dump);
 	return ret;
 }
 

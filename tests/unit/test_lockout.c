@@ -809,6 +809,52 @@ t_keytype_allowed(void **state)
 	assert_false(validate_keytype_allowed("garbage", "ssh-ed25519"));
 }
 
+/* lockout_keys_files: sshd's expansion of AuthorizedKeysFile, bounded. */
+static void
+t_keys_files(void **state)
+{
+	struct fx *f = *state;
+	char *paths[4], dump[1024], *v;
+	int n, bad, i;
+
+	n = lockout_keys_files(base_auth, "alice", &f->ui, paths, 4, &bad);
+	assert_int_equal(n, 2);
+	assert_int_equal(bad, 0);
+	assert_non_null(strstr(paths[0], "/.ssh/authorized_keys"));
+	assert_int_equal(strncmp(paths[0], f->dir, strlen(f->dir)), 0);
+	assert_non_null(strstr(paths[1], "/.ssh/authorized_keys2"));
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	snprintf(dump, sizeof(dump), "authorizedkeysfile /etc/keys/%%u "
+	    "%%h/k%%%%  none /x/%%U %%z\n");
+	f->ui.uid = 1234;
+	n = lockout_keys_files(dump, "alice", &f->ui, paths, 4, &bad);
+	assert_int_equal(n, 3);
+	assert_int_equal(bad, 1);	/* %z: sshd skips it too */
+	assert_string_equal(paths[0], "/etc/keys/alice");
+	assert_int_equal(strcmp(paths[1] + strlen(f->dir), "/k%"), 0);
+	assert_string_equal(paths[2], "/x/1234");
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	/* max bounds the result. */
+	n = lockout_keys_files(dump, "alice", &f->ui, paths, 1, NULL);
+	assert_int_equal(n, 1);
+	free(paths[0]);
+	n = lockout_keys_files("authorizedkeysfile none\n", "alice", &f->ui,
+	    paths, 4, NULL);
+	assert_int_equal(n, 0);
+	assert_int_equal(lockout_keys_files("", "alice", &f->ui, paths, 4,
+	    NULL), -1);
+	assert_int_equal(errno, EBADMSG);
+
+	v = lockout_dump_value("port 22\nloglevel VERBOSE\r\n", "loglevel");
+	assert_non_null(v);
+	assert_string_equal(v, "VERBOSE");
+	free(v);
+	assert_null(lockout_dump_value("port 22\n", "loglevel"));
+	assert_null(lockout_dump_value("loglevelx 1\n", "loglevel"));
+}
+
 int
 main(void)
 {
@@ -826,6 +872,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_authmethods, fx_setup,
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(t_keysfile, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(t_keys_files, fx_setup,
+		    fx_teardown),
 		cmocka_unit_test_setup_teardown(t_listen, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(t_bounds, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(t_real_basic, rx_setup,
