@@ -323,7 +323,7 @@ hf_read(const struct hf_user *u, const char *path, size_t cap, char **buf,
 /* See homefs.h: 0/-1 with errno. */
 int
 hf_write(const struct hf_user *u, const char *path, const void *buf,
-    size_t len, mode_t mode, char *err, size_t elen)
+    size_t len, uid_t uid, gid_t gid, mode_t mode, char *err, size_t elen)
 {
 	char base[NAME_MAX + 1];
 	int dir, r, saved;
@@ -331,7 +331,7 @@ hf_write(const struct hf_user *u, const char *path, const void *buf,
 	if ((dir = walk(u, path, 1, NULL, NULL, base, sizeof(base), err,
 	    elen)) == -1)
 		return -1;
-	r = fs_write_atomicat(dir, base, buf, len, u->uid, u->gid, mode);
+	r = fs_write_atomicat(dir, base, buf, len, uid, gid, mode);
 	saved = errno;
 	if (r == -1)
 		snprintf(err, elen, "write %s: %s", path, strerror(saved));

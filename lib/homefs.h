@@ -53,12 +53,13 @@ int	hf_read(const struct hf_user *u, const char *path, size_t cap,
 
 /*
  * Replaces path atomically with buf (a temporary beside it, fsync, rename,
- * fsync of the directory), owned by the user and its primary group with
- * mode; a symlink at path is replaced, never written through; missing
- * directories below the home are created. 0, or -1 with errno and err.
+ * fsync of the directory), owned by uid:gid with mode; a symlink at path
+ * is replaced, never written through; missing directories below the home
+ * are created (the user's, 0700). 0, or -1 with errno and err.
  */
 int	hf_write(const struct hf_user *u, const char *path, const void *buf,
-	    size_t len, mode_t mode, char *err, size_t elen);
+	    size_t len, uid_t uid, gid_t gid, mode_t mode, char *err,
+	    size_t elen);
 
 /*
  * sshd's StrictModes test (auth_secure_path) for path: the file, when it

@@ -57,8 +57,8 @@ test_write_creates_dirs(void **s)
 
 	(void)s;
 	path_in(p, sizeof(p), ".ssh/authorized_keys");
-	assert_int_equal(hf_write(&user, p, "key\n", 4, 0600, err,
-	    sizeof(err)), 0);
+	assert_int_equal(hf_write(&user, p, "key\n", 4, user.uid,
+	    user.gid, 0600, err, sizeof(err)), 0);
 	path_in(d, sizeof(d), ".ssh");
 	assert_int_equal(lstat(d, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
@@ -74,8 +74,8 @@ test_write_creates_dirs(void **s)
 	assert_string_equal(buf, "key\n");
 	free(buf);
 	/* A second write replaces the file (still one, no temporaries). */
-	assert_int_equal(hf_write(&user, p, "two\n", 4, 0600, err,
-	    sizeof(err)), 0);
+	assert_int_equal(hf_write(&user, p, "two\n", 4, user.uid,
+	    user.gid, 0600, err, sizeof(err)), 0);
 	assert_int_equal(unit_count_entries(d), 1);
 }
 
@@ -136,8 +136,8 @@ test_symlink_final_not_followed(void **s)
 	assert_non_null(strstr(err, "symlink"));
 	assert_null(strstr(err, "$6$"));
 	/* A write replaces the link, never the file it points at. */
-	assert_int_equal(hf_write(&user, p, "key\n", 4, 0600, err,
-	    sizeof(err)), 0);
+	assert_int_equal(hf_write(&user, p, "key\n", 4, user.uid,
+	    user.gid, 0600, err, sizeof(err)), 0);
 	assert_int_equal(lstat(p, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(fs_read_file(secret, 1024, 0, &buf, &len), 0);
@@ -163,8 +163,8 @@ test_symlink_dir_below_home(void **s)
 	assert_int_equal(hf_read(&user, p, 1024, &buf, &len, NULL, err,
 	    sizeof(err)), -1);
 	assert_int_equal(errno, ELOOP);
-	assert_int_equal(hf_write(&user, p, "key\n", 4, 0600, err,
-	    sizeof(err)), -1);
+	assert_int_equal(hf_write(&user, p, "key\n", 4, user.uid,
+	    user.gid, 0600, err, sizeof(err)), -1);
 	assert_int_equal(errno, ELOOP);
 	snprintf(p, sizeof(p), "%s/authorized_keys", other);
 	assert_int_equal(fs_read_file(p, 1024, 0, &buf, &len), 0);
@@ -218,8 +218,8 @@ test_check_and_fix_modes(void **s)
 
 	(void)s;
 	path_in(p, sizeof(p), ".ssh/authorized_keys");
-	assert_int_equal(hf_write(&user, p, "key\n", 4, 0600, err,
-	    sizeof(err)), 0);
+	assert_int_equal(hf_write(&user, p, "key\n", 4, user.uid,
+	    user.gid, 0600, err, sizeof(err)), 0);
 	assert_int_equal(hf_check_modes(&user, p, prob, sizeof(prob)), 1);
 	assert_string_equal(prob, "");
 
