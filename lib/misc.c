@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,4 +244,24 @@ sm_strv_free(char **v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+/* See misc.h. */
+void
+sm_appendf(char *buf, size_t len, const char *sep, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (len == 0 || used + 1 >= len)
+		return;
+	if (used > 0 && sep != NULL) {
+		sm_strlcpy(buf + used, sep, len - used);
+		used = strnlen(buf, len);
+		if (used + 1 >= len)
+			return;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
 }

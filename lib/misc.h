@@ -52,6 +52,13 @@ int	sm_strpcmp(const void *a, const void *b);
 /* Frees the n strings of v and v itself; v may be NULL. */
 void	sm_strv_free(char **v, size_t n);
 
+/*
+ * Appends sep (when buf is not empty) and the formatted text to buf,
+ * truncating; buf stays terminated. For "a; b; c" lists in messages.
+ */
+void	sm_appendf(char *buf, size_t len, const char *sep, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
 /* 32 lowercase hex digits from getrandom(): event ids. */
 void	random_id(char out[33]);
 
