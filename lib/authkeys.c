@@ -16,6 +16,29 @@
 #include "xmalloc.h"
 
 #define AUTHKEYS_BLOB_MAX	16384	/* base64 of an RSA-16384 key is ~2.8 KiB */
+#define AUTHKEYS_LINE_MAX	8192	/* sshd's own limit is larger; keys are not */
+#define CRYPT_HASH_MIN		22	/* shortest final field of the schemes */
+
+/* The key types OpenSSH accepts in authorized_keys by default (no DSA). */
+static const char *const key_types[] = {
+	"ssh-ed25519",
+	"ssh-rsa",
+	"ecdsa-sha2-nistp256",
+	"ecdsa-sha2-nistp384",
+	"ecdsa-sha2-nistp521",
+	"sk-ssh-ed25519@openssh.com",
+	"sk-ecdsa-sha2-nistp256@openssh.com",
+	"ssh-ed25519-cert-v01@openssh.com",
+	"ssh-rsa-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp256-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp384-cert-v01@openssh.com",
+	"ecdsa-sha2-nistp521-cert-v01@openssh.com",
+};
+
+/* crypt(3) scheme ids chpasswd -e takes; MD5 and DES are too weak to escrow. */
+static const char *const crypt_ids[] = {
+	"y", "gy", "7", "2b", "2y", "2a", "6", "5",
+};
 
 /* The base64 blob of "TYPE BASE64 ...": its start and length, or -1. */
 static int
@@ -117,4 +140,181 @@ authkeys_fingerprint(const char *key, char *out, size_t len)
 	free(raw);
 	free(b64c);
 	return r;
+}
+
+static int
+known_type(const char *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
+		if (strlen(key_types[i]) == n && memcmp(key_types[i], t, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Predicate: b64 (n bytes) decodes to an SSH key blob whose first field,
+ * a length-prefixed string, is the type named on the line.
+ */
+static int
+blob_of_type(const char *b64, size_t n, const char *type, size_t tlen)
+{
+	unsigned char *raw;
+	char *copy;
+	int rawlen, ok = 0;
+	size_t l;
+
+	if (n == 0 || n % 4 != 0 || n > AUTHKEYS_BLOB_MAX)
+		return 0;
+	copy = xstrndup(b64, n);
+	raw = xmalloc(n);
+	rawlen = EVP_DecodeBlock(raw, (unsigned char *)copy, (int)n);
+	if (rawlen >= 4) {
+		l = (size_t)raw[0] << 24 | (size_t)raw[1] << 16 |
+		    (size_t)raw[2] << 8 | raw[3];
+		ok = l == tlen && (size_t)rawlen >= 4 + l &&
+		    memcmp(raw + 4, type, tlen) == 0;
+	}
+	free(raw);
+	free(copy);
+	return ok;
+}
+
+/* Skips authorized_keys options (quoted strings may hold spaces). */
+static const char *
+skip_options(const char *p, const char *end)
+{
+	int q = 0;
+
+	for (; p < end; p++) {
+		if (*p == '"')
+			q = !q;
+		else if (*p == '\\' && q && p + 1 < end)
+			p++;
+		else if ((*p == ' ' || *p == '\t') && !q)
+			break;
+	}
+	return p;
+}
+
+/* Predicate: one line (no newline) is a key line. */
+static int
+key_line_ok(const char *p, const char *end, int opts)
+{
+	const char *t, *b;
+	size_t tl, bl;
+
+	t = p;
+	tl = strcspn(t, " \t");
+	if (t + tl > end)
+		tl = (size_t)(end - t);
+	if (!known_type(t, tl)) {
+		if (!opts)
+			return 0;
+		t = skip_options(p, end);
+		while (t < end && (*t == ' ' || *t == '\t'))
+			t++;
+		tl = 0;
+		while (t + tl < end && t[tl] != ' ' && t[tl] != '\t')
+			tl++;
+		if (!known_type(t, tl))
+			return 0;
+	}
+	b = t + tl;
+	while (b < end && (*b == ' ' || *b == '\t'))
+		b++;
+	bl = 0;
+	while (b + bl < end && b[bl] != ' ' && b[bl] != '\t')
+		bl++;
+	return blob_of_type(b, bl, t, tl);
+}
+
+/* See authkeys.h: 1/0. */
+int
+authkeys_text_ok(const char *text, size_t len, int opts, char *why,
+    size_t wlen)
+{
+	const char *p = text, *end = text + len, *nl, *e;
+	unsigned int line = 0, keys = 0;
+
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(why, wlen, "contains a NUL byte");
+		return 0;
+	}
+	while (p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		e = nl != NULL ? nl : end;
+		if (e > p && e[-1] == '\r')
+			e--;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < e && *p != '#') {
+			if ((size_t)(e - p) > AUTHKEYS_LINE_MAX ||
+			    !key_line_ok(p, e, opts)) {
+				snprintf(why, wlen, "line %u is not a public key "
+				    "(TYPE BASE64 [comment])", line);
+				return 0;
+			}
+			keys++;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	if (keys == 0) {
+		snprintf(why, wlen, "no public key in it");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+crypt_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '/' || c == '$';
+}
+
+/* See authkeys.h: 1/0. */
+int
+authkeys_crypt_ok(const char *h)
+{
+	const char *id_end, *last, *p;
+	size_t i, idlen, fields = 0;
+
+	if (h == NULL || h[0] != '$' || (id_end = strchr(h + 1, '$')) == NULL)
+		return 0;
+	idlen = (size_t)(id_end - (h + 1));
+	for (i = 0; i < sizeof(crypt_ids) / sizeof(crypt_ids[0]); i++)
+		if (strlen(crypt_ids[i]) == idlen &&
+		    strncmp(h + 1, crypt_ids[i], idlen) == 0)
+			break;
+	if (i == sizeof(crypt_ids) / sizeof(crypt_ids[0]))
+		return 0;
+	p = id_end + 1;
+	/* sha-crypt's optional "rounds=N$" holds '=' */
+	if (idlen == 1 && (h[1] == '5' || h[1] == '6') &&
+	    strncmp(p, "rounds=", 7) == 0) {
+		p += 7;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p++ != '$')
+			return 0;
+	}
+	last = p;
+	for (; *p != '\0'; p++) {
+		if (!crypt_char(*p))
+			return 0;
+		if (*p == '$') {
+			if (p == last)
+				return 0;
+			fields++;
+			last = p + 1;
+		}
+	}
+	return fields >= 1 && strlen(last) >= CRYPT_HASH_MIN;
 }

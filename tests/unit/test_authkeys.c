@@ -71,12 +71,75 @@ test_fingerprint(void **s)
 	assert_int_equal(errno, ENOSPC);
 }
 
+static int
+text_ok(const char *t, int opts)
+{
+	char why[128];
+
+	return authkeys_text_ok(t, strlen(t), opts, why, sizeof(why));
+}
+
+static void
+test_text_ok(void **s)
+{
+	char why[128];
+
+	(void)s;
+	assert_true(text_ok(ED " c\n", 0));
+	assert_true(text_ok(ED, 0));
+	assert_true(text_ok("# keys\n\n" ED " a\r\n" RSA " b\n", 0));
+	assert_true(text_ok("no-pty,command=\"a b\" " ED " c\n", 1));
+	assert_false(text_ok("no-pty,command=\"a b\" " ED " c\n", 0));
+	assert_false(text_ok("", 0));
+	assert_false(text_ok("# only a comment\n", 0));
+	assert_false(text_ok("ssh-ed25519\n", 0));
+	assert_false(text_ok("ssh-ed25519 AAAA\n", 0));
+	/* The blob says ssh-ed25519, the line says ssh-rsa: no. */
+	assert_false(text_ok("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIBwfyoPLzoSj/6kXZ30"
+	    "aBDwu4WIa9P9jnpMl344PUHSt\n", 0));
+	assert_false(text_ok("ssh-dss AAAAB3NzaC1kc3M=\n", 0));
+	assert_false(text_ok("hunter2\n", 0));
+	assert_false(authkeys_text_ok(ED "\0x", strlen(ED) + 2, 0, why,
+	    sizeof(why)));
+	assert_false(authkeys_text_ok(ED "\nnot a key\n",
+	    strlen(ED "\nnot a key\n"), 0, why, sizeof(why)));
+	assert_non_null(strstr(why, "line 2"));
+}
+
+static void
+test_crypt_ok(void **s)
+{
+	(void)s;
+	assert_true(authkeys_crypt_ok("$y$j9T$lFZ4XNP5t0UbB3bO8lXTJ0$ZjzhdvuM5sm."
+	    "fBeL8J2F/3UtG5tHu3oyNhNkW3Eh5M6"));
+	assert_true(authkeys_crypt_ok("$6$saltsalt$4mLwDpkoXCZjZfnl4E9eAdSGLv2jv"
+	    "3TiaAxq3RA3KnZSQbGm4HTC3PqWs6jmVuGkEmX3Ajs7qWQ2pnXGpkdH3/"));
+	assert_true(authkeys_crypt_ok("$6$rounds=5000$salt$4mLwDpkoXCZjZfnl4E9e"
+	    "AdSGLv2jv3TiaAxq3RA3"));
+	assert_true(authkeys_crypt_ok("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquz"
+	    "i.Ss7KIUgO2t0jWMUW"));
+	assert_false(authkeys_crypt_ok("hunter2"));
+	assert_false(authkeys_crypt_ok(""));
+	assert_false(authkeys_crypt_ok("!"));
+	assert_false(authkeys_crypt_ok("*"));
+	assert_false(authkeys_crypt_ok("!$6$salt$4mLwDpkoXCZjZfnl4E9eAdSGLv2"));
+	assert_false(authkeys_crypt_ok("$1$salt$qJH7.N4xYta3aEG/dfqo/0"));
+	assert_false(authkeys_crypt_ok("$6$salt"));
+	assert_false(authkeys_crypt_ok("$6$salt$short"));
+	assert_false(authkeys_crypt_ok("$6$salt$4mLwDpkoXCZjZfnl4E9eAdSGLv2 x"));
+	assert_false(authkeys_crypt_ok("$6$$4mLwDpkoXCZjZfnl4E9eAdSGLv2jv3Ti"));
+	assert_false(authkeys_crypt_ok("$6$salt$4mLwDpkoXCZjZfnl4E9eAdSGLv2\n"));
+	assert_false(authkeys_crypt_ok(NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_has_key),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_text_ok),
+		cmocka_unit_test(test_crypt_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
