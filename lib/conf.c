@@ -108,11 +108,13 @@ static const struct conf_key conf_keys[] = {
 	{ "log", "audit", K_BOOL, F(log_audit), 0, 0, 0 },
 	{ "log", "syslog", K_BOOL, F(log_syslog), 0, 0, 0 },
 	{ "metrics", "textfile", K_PATH_OPT, F(metrics_textfile), 0, 0, 0 },
+	{ "authlog", "file", K_PATH_OPT, F(authlog_file), 0, 0, 0 },
+	{ "authlog", "command", K_ARGV_OPT, F(authlog_command), 0, 0, 0 },
 };
 
 static const char *const conf_groups[] = {
 	"sshd", "probe", "guard", "restart", "store", "paths", "log", "metrics",
-	"counters",
+	"counters", "authlog",
 };
 
 static char **
@@ -202,6 +204,9 @@ conf_defaults(struct sm_conf *c)
 	c->log_audit = 1;
 	c->log_syslog = 1;
 	c->metrics_textfile = xstrdup("");
+
+	c->authlog_file = xstrdup("");
+	c->authlog_command = argv_dup(reload);	/* the empty list */
 }
 
 /* Frees every field and zeroes c; safe on a zeroed struct. */
@@ -446,6 +451,28 @@ check_run_dir(struct conf_ctx *x, const config_t *cfg, const struct sm_conf *c)
 	    sizeof(sun.sun_path) - 1 - strlen(CONF_LONGEST_SOCK));
 }
 
+/*
+ * authlog: one source or none. A log file that exists must be root's and
+ * not writable by group or other, nor its directories: whoever can write
+ * it can make up rejected keys. One that does not exist yet is waited for.
+ */
+static int
+check_authlog(struct conf_ctx *x, const config_t *cfg, const struct sm_conf *c)
+{
+	const config_setting_t *s = config_lookup(cfg, "authlog");
+	char why[600];
+
+	if (c->authlog_file[0] != '\0' && c->authlog_command[0] != NULL)
+		return conf_err(x, s != NULL ? conf_line_of(s) : 0, "authlog.file "
+		    "and authlog.command exclude each other: set one of them");
+	if (c->authlog_file[0] == '\0' ||
+	    fs_path_is_safe(c->authlog_file, 0, why, sizeof(why)) != 0)
+		return 0;
+	s = config_lookup(cfg, "authlog.file");
+	return conf_err(x, s != NULL ? conf_line_of(s) : 0, "authlog.file: %s "
+	    "(whoever can write it can make up rejected keys)", why);
+}
+
 /* Reads the whole file from the descriptor that was checked. */
 static int
 read_fd(struct conf_ctx *x, int fd, char **out)
@@ -578,6 +605,8 @@ conf_parse(struct conf_ctx *x, const char *text, struct sm_conf *c)
 		    c->restart_backoff_ms, c->restart_backoff_max_ms);
 		goto out;
 	}
+	if (check_authlog(x, &cfg, c) == -1)
+		goto out;
 	r = 0;
  out:
 	config_destroy(&cfg);

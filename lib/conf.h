@@ -81,6 +81,10 @@ struct sm_conf {
 	int	 log_audit;		/* write audit records */
 	int	 log_syslog;
 	char	*metrics_textfile;	/* "" = off */
+
+	/* authlog: sshd's messages, read for rejected keys (one source or none) */
+	char	*authlog_file;		/* appended to by sshd -E or syslog, "" = off */
+	char	**authlog_command;	/* argv printing them on stdout; empty = off */
 };
 
 /* Fills c with every default (no file read). */

@@ -464,6 +464,32 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_buf,
 	return -1;
 }
 
+/* 0 with *pid and *outfd set, -1 with errno (nothing left to clean up). */
+int
+spawn_background(char *const argv[], char *const envp[], pid_t *pid,
+    int *outfd)
+{
+	int po[2], e;
+
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pipe_high(po) == -1)
+		return -1;
+	if (set_nonblock(po[0]) == -1 ||
+	    spawn_start(argv, envp, -1, po[1], STDERR_FILENO, pid) == -1) {
+		e = errno;
+		close(po[0]);
+		close(po[1]);
+		errno = e;
+		return -1;
+	}
+	close(po[1]);
+	*outfd = po[0];
+	return 0;
+}
+
 /* Predicate: exited with status 0 before the deadline. */
 int
 spawn_ok(const struct spawn_res *r)

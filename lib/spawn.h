@@ -33,6 +33,16 @@ struct spawn_res {
 int	spawn_run(char *const argv[], char *const envp[], const char *stdin_buf,
 	    size_t stdin_len, int timeout_ms, size_t cap, struct spawn_res *r);
 
+/*
+ * Starts argv[0] (an absolute path) in the background with argv, envp as
+ * for spawn_run, in its own process group, stdin from /dev/null, stderr
+ * the caller's stderr, stdout a pipe whose read end (non-blocking,
+ * close-on-exec) is *outfd. The caller reads it, and reaps and kills the
+ * process (group) itself. 0 with *pid and *outfd set, -1 with errno.
+ */
+int	spawn_background(char *const argv[], char *const envp[], pid_t *pid,
+	    int *outfd);
+
 /* Predicate: 1 when the run exited with status 0 in time. */
 int	spawn_ok(const struct spawn_res *r);
 

@@ -185,6 +185,7 @@ add_status(struct daemon *d, json_object *o)
 	}
 	json_object_object_add(o, "closure", files);
 	add_events(d, o);
+	json_object_object_add(o, "authlog", authlog_status_json(d));
 }
 
 /* Runs one request; fills o. */

@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "live.h"
 #include "events.h"
+#include "authlog.h"
 
 /* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
 enum dl_slot {
@@ -25,6 +26,7 @@ enum dl_slot {
 	DL_CANARY,		/* next canary login */
 	DL_WATCHDOG,		/* next WATCHDOG=1 to systemd */
 	DL_EVENTS,		/* counters due to be saved */
+	DL_AUTHLOG,		/* sshd's log: read on, save the position, restart */
 	DL_NSLOTS
 };
 
@@ -45,6 +47,7 @@ struct daemon {
 	struct guard guard;
 	struct live live;
 	struct events events;
+	struct authlog authlog;		/* sshd's log: rejected keys */
 	int64_t	 watchdog_ms;		/* systemd WatchdogSec / 2, 0 off */
 
 	int64_t	 deadline[DL_NSLOTS];

@@ -20,6 +20,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "authlog.h"
 #include "conf.h"
 #include "ctl.h"
 #include "ctlsrv.h"
@@ -40,6 +41,7 @@
 #define EV_CTL		4
 #define EV_PIDFD	5	/* live.c registers the sshd master's pidfd */
 #define EV_EVENTS	6	/* PAM event datagrams */
+/* AUTHLOG_EV_OUT, AUTHLOG_EV_PID (20, 21): authlog.h */
 
 static void
 usage(void)
@@ -129,6 +131,9 @@ run_deadlines(struct daemon *d)
 		case DL_EVENTS:
 			events_on_deadline(d);
 			break;
+		case DL_AUTHLOG:
+			authlog_on_deadline(d);
+			break;
 		default:
 			guard_on_deadline(d, i);
 			break;
@@ -175,6 +180,7 @@ reconfigure(struct daemon *d)
 	    "configuration re-read");
 	guard_on_reconfig(d);
 	live_on_reconfig(d);
+	authlog_on_reconfig(d);
 }
 
 static void
@@ -203,6 +209,7 @@ static void
 on_watch_event(void *arg, const struct watch_ev *ev)
 {
 	guard_on_watch(arg, ev);
+	authlog_on_watch(arg, ev);
 }
 
 static void
@@ -366,6 +373,12 @@ loop(struct daemon *d)
 			case EV_EVENTS:
 				events_handle(d);
 				break;
+			case AUTHLOG_EV_OUT:
+				authlog_on_output(d);
+				break;
+			case AUTHLOG_EV_PID:
+				authlog_on_exit(d);
+				break;
 			}
 		}
 	}
@@ -426,12 +439,14 @@ main(int argc, char **argv)
 	    d.conf.sshd_config);
 	guard_start(&d);
 	live_start(&d);
+	authlog_start(&d);
 	notify_ready(&d);
 	loop(&d);
 	notify_send("STOPPING=1");
 	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
 	live_stop(&d);
 	guard_stop(&d);
+	authlog_stop(&d);
 	events_close(&d);
 	sock = conf_ctl_socket(&d.conf);
 	unlink(sock);

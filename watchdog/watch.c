@@ -26,6 +26,7 @@
 static char *watched[WATCH_MAX];
 static int watched_wd[WATCH_MAX];
 static size_t nwatched;
+static char *pinned[WATCH_PINS];
 static int watch_fd = -1;
 
 int
@@ -73,6 +74,18 @@ in_list(char **dirs, size_t n, const char *extra, const char *d)
 	return extra != NULL && strcmp(extra, d) == 0;
 }
 
+/* Predicate: d is pinned by watch_pin. */
+static int
+is_pinned(const char *d)
+{
+	size_t i;
+
+	for (i = 0; i < WATCH_PINS; i++)
+		if (pinned[i] != NULL && strcmp(pinned[i], d) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 watch_remove_at(size_t i)
 {
@@ -114,7 +127,8 @@ watch_set(char **dirs, size_t ndirs, const char *extra)
 	int added = 0;
 
 	for (i = 0; i < nwatched; ) {
-		if (!in_list(dirs, ndirs, extra, watched[i]))
+		if (!in_list(dirs, ndirs, extra, watched[i]) &&
+		    !is_pinned(watched[i]))
 			watch_remove_at(i);
 		else
 			i++;
@@ -125,6 +139,22 @@ watch_set(char **dirs, size_t ndirs, const char *extra)
 	if (extra != NULL && !in_list(watched, nwatched, NULL, extra))
 		added += watch_add(extra);
 	return added;
+}
+
+/* See watch.h: 1 watched, 0 not (yet). */
+int
+watch_pin(int slot, const char *dir)
+{
+	if (slot < 0 || slot >= WATCH_PINS)
+		return 0;
+	free(pinned[slot]);
+	pinned[slot] = NULL;
+	if (dir == NULL)
+		return 0;
+	pinned[slot] = xstrdup(dir);
+	if (in_list(watched, nwatched, NULL, dir))
+		return 1;
+	return watch_add(dir);
 }
 
 static void
@@ -184,8 +214,14 @@ watch_drain(void (*cb)(void *arg, const struct watch_ev *ev), void *arg)
 void
 watch_close(void)
 {
+	size_t i;
+
 	while (nwatched > 0)
 		watch_remove_at(0);
+	for (i = 0; i < WATCH_PINS; i++) {
+		free(pinned[i]);
+		pinned[i] = NULL;
+	}
 	if (watch_fd != -1)
 		inotifytools_cleanup();
 	watch_fd = -1;

@@ -32,6 +32,19 @@ int	watch_init(void);
  */
 int	watch_set(char **dirs, size_t ndirs, const char *extra);
 
+/* Directories kept watched for parts other than the guard (watch_pin). */
+#define WATCH_PINS	2
+#define WATCH_PIN_AUTHLOG	0	/* the directory of authlog.file */
+
+/*
+ * Keeps dir watched for another part of the daemon whatever watch_set is
+ * given (its events reach the same callback; the guard ignores them); NULL
+ * drops the pin of slot (the watch goes at the next watch_set unless the
+ * closure needs it). Predicate: 1 when dir is watched now, 0 when it could
+ * not be (gone, or no room): call again later.
+ */
+int	watch_pin(int slot, const char *dir);
+
 /*
  * Drains every pending event, calling cb for each. Returns the number of
  * events seen; a watched directory that went away is dropped from the set

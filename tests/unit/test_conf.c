@@ -112,6 +112,8 @@ assert_defaults(const struct sm_conf *c)
 	assert_int_equal(c->log_audit, 1);
 	assert_int_equal(c->log_syslog, 1);
 	assert_string_equal(c->metrics_textfile, "");
+	assert_string_equal(c->authlog_file, "");
+	assert_null(c->authlog_command[0]);
 }
 
 static void
@@ -159,7 +161,8 @@ static const char full[] =
     "counters = { users = 17; sources = 18; };\n"
     "paths = { state = \"/s\"; run = \"/r\"; policies = \"/p\"; };\n"
     "log = { json = \"\"; audit = false; syslog = false; };\n"
-    "metrics = { textfile = \"/m/sshmedic.prom\"; };\n";
+    "metrics = { textfile = \"/m/sshmedic.prom\"; };\n"
+    "authlog = { file = \"/nonexistent/sshmedic/auth.log\"; };\n";
 
 static void
 t_every_key(void **s)
@@ -217,6 +220,8 @@ t_every_key(void **s)
 	assert_int_equal(c.log_audit, 0);
 	assert_int_equal(c.log_syslog, 0);
 	assert_string_equal(c.metrics_textfile, "/m/sshmedic.prom");
+	assert_string_equal(c.authlog_file, "/nonexistent/sshmedic/auth.log");
+	assert_null(c.authlog_command[0]);
 
 	p = conf_ctl_socket(&c);
 	assert_string_equal(p, "/r/ctl.sock");
@@ -344,6 +349,59 @@ t_unknown(void **s)
 	expect_err("restart = {\n burst = 1001;\n};\n", 2, "out of range");
 	expect_err("sshd = { probe = { port = 22; }; };\n", 1,
 	    "unknown key sshd.probe");
+}
+
+/* authlog: a file or a command, never both; a file only when safe. */
+static void
+t_authlog(void **s)
+{
+	struct sm_conf c;
+	char err[1024], text[1024], path[600];
+
+	(void)s;
+	/* root's file in root's directories, and one still to appear */
+	assert_int_equal(load("authlog = { file = \"/etc/passwd\"; };\n", &c,
+	    err, sizeof(err)), 0);
+	assert_string_equal(c.authlog_file, "/etc/passwd");
+	conf_free(&c);
+	assert_int_equal(load("authlog = { file = \"/nonexistent/a.log\"; "
+	    "command = [ ]; };\n", &c, err, sizeof(err)), 0);
+	assert_null(c.authlog_command[0]);
+	conf_free(&c);
+	/* the command for journald systems */
+	if (load("authlog = {\n command = [ \"/usr/bin/journalctl\", "
+	    "\"--follow\", \"--lines=0\", \"--output=cat\", \"_COMM=sshd\", "
+	    "\"_UID=0\" ];\n};\n", &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c.authlog_file, "");
+	assert_string_equal(c.authlog_command[0], "/usr/bin/journalctl");
+	assert_string_equal(c.authlog_command[5], "_UID=0");
+	assert_null(c.authlog_command[6]);
+	conf_free(&c);
+
+	/* both: refused, naming both, at the group's line */
+	expect_err("\nauthlog = {\n file = \"/x/auth.log\";\n command = [ "
+	    "\"/bin/cat\" ];\n};\n", 2, "authlog.file and authlog.command "
+	    "exclude each other");
+	expect_err("authlog = { file = \"auth.log\"; };\n", 1,
+	    "not an absolute path");
+	expect_err("authlog = { command = [ \"tail\", \"-F\" ]; };\n", 1,
+	    "not an absolute path");
+	expect_err("authlog = { command = \"/usr/bin/tail\"; };\n", 1,
+	    "expected a list");
+	expect_err("authlog = { file = 7; };\n", 1, "expected a string");
+	expect_err("authlog = { files = \"/x\"; };\n", 1,
+	    "unknown key authlog.files");
+	expect_err("authlog = \"/var/log/auth.log\";\n", 1, "expected a group");
+
+	/* a file in a directory others may write (or not root's): refused */
+	snprintf(path, sizeof(path), "%s/auth.log", tdir);
+	unit_write(path, "");
+	assert_int_equal(chmod(path, 0644), 0);
+	snprintf(text, sizeof(text), "authlog = {\n file = \"%s\";\n};\n", path);
+	expect_err(text, 2, "can make up rejected keys");
+	assert_int_equal(chmod(path, 0666), 0);
+	expect_err(text, 2, "bad ownership or modes for file");
 }
 
 static void
@@ -638,6 +696,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_file_checks, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(t_authlog, setup, teardown),
 		cmocka_unit_test(t_example_file),
 	};
 

@@ -369,6 +369,50 @@ t_own_process_group(void **s)
 	spawn_res_free(&r);
 }
 
+/* spawn_background: a pipe to read, a group of its own, errors at start. */
+static void
+t_background(void **s)
+{
+	char *const echo[] = { "/bin/sh", "-c", "echo one; echo two", NULL };
+	char *const rel[] = { "sh", NULL };
+	char *const none[] = { "/nonexistent/sshmedic-prog", NULL };
+	char buf[64];
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+	int fd, st, fl, i;
+
+	(void)s;
+	assert_int_equal(spawn_background(echo, NULL, &pid, &fd), 0);
+	assert_true(fd > 2);
+	fl = fcntl(fd, F_GETFL);
+	assert_true(fl & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(getpgid(pid) == pid || getpgid(pid) == -1, 1);
+	/* bounded: at most 5 s of 10 ms naps */
+	for (i = 0; i < 500; i++) {
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+		else {
+			assert_int_equal(errno, EAGAIN);
+			usleep(10000);
+		}
+	}
+	buf[got] = '\0';
+	assert_string_equal(buf, "one\ntwo\n");
+	close(fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	assert_int_equal(spawn_background(rel, NULL, &pid, &fd), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(spawn_background(none, NULL, &pid, &fd), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 int
 main(void)
 {
@@ -385,6 +429,7 @@ main(void)
 		cmocka_unit_test(t_environment),
 		cmocka_unit_test(t_fds_and_signals_reset),
 		cmocka_unit_test(t_own_process_group),
+		cmocka_unit_test(t_background),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
