@@ -254,7 +254,8 @@ sm_ssh_login() {
 # --- sshmedicd ------------------------------------------------------------
 
 # sm_write_conf: sshmedic.conf for the sandbox (root, 0600). Knobs:
-# SM_DEBOUNCE_MS, SM_GRACE_MS, SM_GUARD_EXTRA (more settings in guard = {}).
+# SM_DEBOUNCE_MS, SM_GRACE_MS, SM_GUARD_EXTRA (more settings in guard = {}),
+# SM_CONF_EXTRA (more top-level groups, e.g. authlog = { ... };).
 sm_write_conf() {
 	SM_CONF=$T/sshmedic.conf
 	cat >"$SM_CONF" <<EOF
@@ -288,6 +289,7 @@ log = {
 	audit = true;
 	syslog = true;
 };
+${SM_CONF_EXTRA:-}
 EOF
 	chown root:root "$SM_CONF"
 	chmod 0600 "$SM_CONF"

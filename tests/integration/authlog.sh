@@ -1,0 +1,174 @@
+#!/bin/sh
+# Rejected public keys, which never reach PAM, counted from sshd's own log
+# (the sandbox's sshd -E file at LogLevel VERBOSE): each offered key once,
+# injected text never counted as the protected user, across a rotation
+# and a restart of sshmedicd exactly once; then a command source (tail -F)
+# that the daemon restarts when it is killed.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib_guard.sh"
+
+sg_need_python
+sm_sandbox
+sm_start_sshd
+LOG=$T/sshd.log
+CNT=$T/state/counters
+SM_CONF_EXTRA="authlog = { file = \"$LOG\"; };"
+sm_write_conf
+sm_start_guard
+ssh-keygen -q -t ed25519 -N '' -C wrong2 -f "$T/client/wrong2" ||
+    sm_fail "second wrong key"
+
+status() { sg_cli --json status >"$T/status.json" 2>>"$T/cli.log"; }
+jget() {
+	python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    v = v.get(k) if isinstance(v, dict) else None
+print("null" if v is None else v)
+' "$T/status.json" "$@"
+}
+field_is() { local want=$1; shift; status && [ "$(jget "$@")" = "$want" ]; }
+wait_field() {
+	sm_wait_for field_is "$@" ||
+	    sm_fail "status $*: got $(jget "${@:2}") ($(head -c 2000 "$T/status.json"))"
+}
+fails() { status && jget protected_counters "$SM_USER" failures; }
+# wrong_login KEY...: a login offering exactly these keys, all refused.
+wrong_login() {
+	local args="" k
+	for k in "$@"; do args="$args -i $k"; done
+	# shellcheck disable=SC2086
+	ssh -F /dev/null $args -o IdentitiesOnly=yes -o IdentityAgent=none \
+	    -o BatchMode=yes -o PasswordAuthentication=no \
+	    -o UserKnownHostsFile="$T/known_hosts" \
+	    -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes \
+	    -o ConnectTimeout=5 -o LogLevel=ERROR -p "$PORT" \
+	    "$SM_USER@127.0.0.1" true </dev/null 2>>"$T/ssh.log" &&
+	    sm_fail "a wrong key logged in"
+	return 0
+}
+# read_all: the follower has read what the log held before the question
+# (each status probes sshd's banner, which sshd logs after).
+read_all() {
+	local size
+	size=$(stat -c %s "$LOG") || return 1
+	status && [ "$(jget authlog offset)" -ge "$size" ]
+}
+src_has() { grep -q "^s $1 " "$CNT" 2>/dev/null; }
+src_failures() { awk -v k="$1" '$1 == "s" && $2 == k { print $3 }' "$CNT"; }
+
+wait_field file authlog source
+wait_field following authlog state
+wait_field 0 authlog rejected_keys
+f0=$(fails)
+[ "$f0" = 0 ] || sm_fail "failures at start: $f0"
+
+# 1. Two wrong keys offered: two lines, two failures, the source counted;
+# the right key then logs in, and its Accepted line counts nothing.
+wrong_login "$T/client/wrong" "$T/client/wrong2"
+[ "$(grep -c "Failed publickey for $SM_USER from 127.0.0.1 " "$LOG")" = 2 ] ||
+    sm_fail "1: sshd did not log two rejected keys: $(cat "$LOG")"
+wait_field 2 protected_counters "$SM_USER" failures
+wait_field 2 authlog rejected_keys
+sm_ssh_login "$SM_USER"
+sm_wait_for read_all || sm_fail "1: the log was not read to its end"
+[ "$(jget authlog rejected_keys)" = 2 ] || sm_fail "1: Accepted counted"
+[ "$(jget protected_counters "$SM_USER" failures)" = 2 ] ||
+    sm_fail "1: failures $(jget protected_counters "$SM_USER" failures)"
+sm_wait_for src_has 127.0.0.1 || sm_fail "1: source 127.0.0.1 not saved"
+[ "$(src_failures 127.0.0.1)" = 2 ] ||
+    sm_fail "1: source failures $(src_failures 127.0.0.1)"
+sm_log "1: two rejected keys counted for $SM_USER and 127.0.0.1"
+
+# 2. Injected: an invalid user whose name carries the protected user and
+# another address. The address sshd wrote last counts; the user is the
+# whole (marked) name, never the protected user.
+FP=SHA256:S34DyjVcvBSZq3EtBikzVDXY32ooJeLhi3WLV/HuZtk
+printf 'Failed publickey for invalid user %s from 192.0.2.99 port 22 ssh2: ED25519 %s from 198.51.100.7 port 4242 ssh2: ED25519 %s\n' \
+    "$SM_USER" "$FP" "$FP" >>"$LOG"
+wait_field 3 authlog rejected_keys
+wait_field 1 authlog marked_users
+[ "$(jget protected_counters "$SM_USER" failures)" = 2 ] ||
+    sm_fail "2: the injected line counted as $SM_USER"
+sm_wait_for src_has 198.51.100.7 || sm_fail "2: the real address not counted"
+src_has 192.0.2.99 && sm_fail "2: the injected address was counted"
+sm_log "2: injected user text not counted as $SM_USER"
+
+# 3. Rotation: the log moved aside while sshd still writes it (counted
+# from the moved file), then sshd restarted by sshmedicd writes a new
+# file under the name (counted from its start). Each key once.
+mv "$LOG" "$LOG.1"
+wrong_login "$T/client/wrong"
+wait_field 3 protected_counters "$SM_USER" failures
+old=$(sm_sshd_pid) || sm_fail "3: no sshd"
+kill -KILL "$old"
+sm_wait_for sm_sshd_new_pid "$old" >/dev/null || sm_fail "3: sshd not restarted"
+sm_wait_for test -s "$LOG" || sm_fail "3: sshd wrote no new log"
+wrong_login "$T/client/wrong"
+wait_field 4 protected_counters "$SM_USER" failures
+sm_wait_for read_all || sm_fail "3: the new file was not read to its end"
+[ "$(jget authlog rejected_keys)" = 5 ] ||
+    sm_fail "3: rejected_keys $(jget authlog rejected_keys), want 5"
+[ "$(jget protected_counters "$SM_USER" failures)" = 4 ] ||
+    sm_fail "3: a line counted twice"
+sm_log "3: rotation: lines in both files counted once"
+
+# 4. sshmedicd restarted between two wrong-key logins, and one while it
+# was down: it continues where it stopped, each line once.
+wrong_login "$T/client/wrong"
+wait_field 5 protected_counters "$SM_USER" failures
+sm_stop_daemon
+wrong_login "$T/client/wrong"
+grep -q 'where the last run stopped' "$T/daemon.log" &&
+    sm_fail "4: continued before a restart?"
+sg_start_daemon_next
+wait_field 6 protected_counters "$SM_USER" failures
+grep -q 'where the last run stopped' "$T/daemon.log" ||
+    sm_fail "4: did not continue at the saved offset"
+wrong_login "$T/client/wrong"
+wait_field 7 protected_counters "$SM_USER" failures
+sm_wait_for read_all || sm_fail "4: the log was not read to its end"
+[ "$(jget protected_counters "$SM_USER" failures)" = 7 ] ||
+    sm_fail "4: a line counted twice"
+[ "$(jget authlog rejected_keys)" = 2 ] ||
+    sm_fail "4: this run counted $(jget authlog rejected_keys), want 2"
+sm_log "4: restart of sshmedicd: each line once"
+
+# 5. A command source: tail -F of the same file. Its restart is said in
+# the log and with one event when it is killed.
+sm_stop_daemon
+SM_CONF_EXTRA="authlog = { command = [ \"/usr/bin/tail\", \"-F\", \"-n\", \"0\", \"$LOG\" ]; };"
+sm_write_conf
+sg_start_daemon_next
+wait_field command authlog source
+wait_field running authlog state
+# tail runs: a marker line proves it reads before a key is offered.
+tail_reads() {
+	echo "sshmedic-test marker" >>"$LOG"
+	status && [ "$(jget authlog lines)" -ge "$1" ]
+}
+sm_wait_for tail_reads 1 || sm_fail "5: tail does not read"
+wrong_login "$T/client/wrong"
+wait_field 8 protected_counters "$SM_USER" failures
+wait_field 1 authlog rejected_keys
+pid=$(jget authlog pid)
+case $pid in ''|null|*[!0-9]*) sm_fail "5: no pid for tail: $pid" ;; esac
+sm_mark sshmedic-authlog-restart
+kill -KILL "$pid"
+ev=$(sm_next_event sshmedic-authlog-restart) || sm_fail "5: no restart event"
+[ "$(sm_json_field "$ev" res)" = failed ] || sm_fail "5: event: $ev"
+wait_field 1 authlog restarts
+wait_field running authlog state
+[ "$(jget authlog pid)" != "$pid" ] || sm_fail "5: the same pid"
+grep -q 'was killed by signal 9' "$T/daemon.log" || sm_fail "5: not logged"
+n=$(jget authlog lines)
+sm_wait_for tail_reads $((n + 1)) || sm_fail "5: the new tail does not read"
+wrong_login "$T/client/wrong"
+wait_field 9 protected_counters "$SM_USER" failures
+sm_stop_daemon
+gone() { ! pgrep -f "tail -F -n 0 $LOG" >/dev/null; }
+sm_wait_for gone || sm_fail "5: tail left running after the daemon stopped"
+sm_log "5: command source counted, restarted once with an event"
+
+sm_pass
