@@ -83,6 +83,7 @@ struct policy {
 struct policy_set {
 	struct policy	*p;
 	size_t		 n;
+	size_t		 nfiles;	/* files read whole (an empty one too) */
 	/* Files refused whole, "FILE:LINE: reason" each; the others load. */
 	char		**errors;
 	size_t		 nerrors;
@@ -100,8 +101,12 @@ int	policy_load_file(struct policy_set *set, const char *path,
 /*
  * Loads every *.conf in dir (sorted, at most POLICY_MAX_FILES; others
  * ignored) into a fresh set. A refused file lands in set->errors and the
- * others still load. A missing dir is an empty set. 0, or -1 with errno
- * when dir exists but cannot be read (set is then empty).
+ * others still load; a *.conf that is not a regular file (a symlink, a
+ * directory) is refused too, never skipped in silence. A missing dir is an
+ * empty set. A dir not owned by root or writable by group/other (when
+ * check_owner) loads nothing and leaves one error. 0, or -1 with errno
+ * when dir exists but cannot be read (set is then empty but for one
+ * error saying why). The set must be freed either way.
  */
 int	policy_load_dir(struct policy_set *set, const char *dir,
 	    int check_owner);

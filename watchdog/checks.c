@@ -16,6 +16,7 @@
 #include "checks_int.h"
 #include "closure.h"
 #include "hostkeys.h"
+#include "lockout.h"
 #include "log.h"
 #include "misc.h"
 #include "sshd.h"
@@ -50,6 +51,8 @@ check_state_name(enum check_state s)
 		return "fail";
 	case CHK_UNKNOWN:
 		return "unknown";
+	case CHK_WARN:
+		return "warn";
 	}
 	return "unknown";
 }
@@ -317,6 +320,81 @@ row_port(struct check_ctx *x, char *detail, size_t len)
 	return check_port(x->conf, x->master, detail, len);
 }
 
+/* See checks.h: the rank, or -1. */
+int
+check_loglevel_rank(const char *name)
+{
+	static const char *const levels[] = {
+		"QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG1",
+		"DEBUG2", "DEBUG3",
+	};
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	if (strcasecmp(name, "DEBUG") == 0)
+		return 5;
+	for (i = 0; i < SM_NELEM(levels); i++)
+		if (strcasecmp(name, levels[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A1: rejected public keys never reach PAM; sshd logs them only at
+ * LogLevel VERBOSE, which is read as sshd applies it to a protected
+ * user's connection (Match blocks included). sshmedic never edits it.
+ */
+static enum check_state
+row_authlog(struct check_ctx *x, char *detail, size_t len)
+{
+	const struct sm_conf *c = x->conf;
+	struct lk_target t;
+	char *dump = NULL, *lv, why[300];
+	size_t i, n = c->nprotected > 0 ? c->nprotected : 1;
+	int rank;
+
+	if (c->authlog_file[0] == '\0' && c->authlog_command[0] == NULL) {
+		snprintf(detail, len, "authlog is off: rejected public keys "
+		    "(they never reach PAM) are not counted");
+		return CHK_WARN;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&t, 0, sizeof(t));
+		t.user = c->nprotected > 0 ? c->protected_users[i].name : "root";
+		t.addr = c->nprotected > 0 && c->protected_users[i].addr != NULL ?
+		    c->protected_users[i].addr : c->probe_address;
+		t.host = c->nprotected > 0 && c->protected_users[i].host != NULL ?
+		    c->protected_users[i].host : t.addr;
+		t.laddr = c->probe_address;
+		t.lport = c->probe_port;
+		if (lockout_dump(c->sshd_binary, c->sshd_config, &t,
+		    c->sshd_test_timeout_ms, &dump, why, sizeof(why)) == -1) {
+			snprintf(detail, len, "sshd's LogLevel unknown: %s", why);
+			return CHK_UNKNOWN;
+		}
+		lv = lockout_dump_value(dump, "loglevel");
+		free(dump);
+		dump = NULL;
+		rank = check_loglevel_rank(lv);
+		if (rank < CHECK_LOGLEVEL_VERBOSE) {
+			snprintf(detail, len, "sshd logs at LogLevel %s for %s "
+			    "from %s: rejected keys are logged only at VERBOSE "
+			    "and are not counted", lv != NULL ? lv : "(none)",
+			    t.user, t.addr);
+			free(lv);
+			return rank == -1 ? CHK_UNKNOWN : CHK_FAIL;
+		}
+		free(lv);
+	}
+	snprintf(detail, len, "read from %s %s; sshd logs rejected keys "
+	    "(LogLevel VERBOSE or more for %s)", c->authlog_file[0] != '\0' ?
+	    "file" : "command", c->authlog_file[0] != '\0' ? c->authlog_file :
+	    c->authlog_command[0], c->nprotected > 0 ? "every protected user" :
+	    "root");
+	return CHK_OK;
+}
+
 const struct check_row check_catalogue[] = {
 	{ "C1/C2", "sshd -t passes and no file of the closure lost its shape",
 	    row_syntax, "quarantine the rejected files, roll the closure back "
@@ -345,5 +423,8 @@ const struct check_row check_catalogue[] = {
 	{ "M2", "free space and inodes where sshmedic and sshd write",
 	    check_space, "free space; sshmedic writes nothing partial and "
 	    "deletes no user data" },
+	{ "A1", "rejected public keys are counted (sshd's log)", row_authlog,
+	    "set authlog.file (or authlog.command) in sshmedic.conf and "
+	    "LogLevel VERBOSE in sshd_config; sshmedic never edits it" },
 };
 const size_t check_ncatalogue = SM_NELEM(check_catalogue);

@@ -27,6 +27,7 @@ enum check_state {
 	CHK_OK = 0,
 	CHK_FAIL,
 	CHK_UNKNOWN,		/* could not tell; never counted as ok */
+	CHK_WARN,		/* works, but not as well as it could: exit 0 */
 };
 
 /* One run of the catalogue: the results several rows share, made once. */
@@ -53,7 +54,14 @@ extern const size_t check_ncatalogue;
 void	check_ctx_init(struct check_ctx *x, const struct sm_conf *c, pid_t master);
 void	check_ctx_free(struct check_ctx *x);
 
-/* "ok", "fail", "unknown". */
+/*
+ * sshd -T's LogLevel name (any case; "DEBUG" is DEBUG1) as a rank, QUIET 0
+ * .. DEBUG3 7, VERBOSE CHECK_LOGLEVEL_VERBOSE; -1 for anything else.
+ */
+#define CHECK_LOGLEVEL_VERBOSE	4
+int	check_loglevel_rank(const char *name);
+
+/* "ok", "fail", "unknown", "warn". */
 const char *check_state_name(enum check_state);
 
 /*

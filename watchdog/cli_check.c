@@ -30,7 +30,7 @@ cli_check(struct cli *c)
 	for (i = 0; i < check_ncatalogue; i++) {
 		detail[i][0] = '\0';
 		st[i] = check_catalogue[i].fn(&x, detail[i], sizeof(detail[i]));
-		if (st[i] != CHK_OK)
+		if (st[i] != CHK_OK && st[i] != CHK_WARN)
 			all_ok = 0;
 	}
 	check_ctx_free(&x);
@@ -63,7 +63,8 @@ cli_check(struct cli *c)
 		for (i = 0; i < check_ncatalogue; i++) {
 			printf("%-6s %-8s %s\n", check_catalogue[i].cause,
 			    st[i] == CHK_OK ? "ok" : st[i] == CHK_FAIL ?
-			    "FAIL" : "UNKNOWN", detail[i]);
+			    "FAIL" : st[i] == CHK_WARN ? "warn" : "UNKNOWN",
+			    detail[i]);
 			if (st[i] != CHK_OK)
 				printf("%-6s %-8s remedy: %s\n", "", "",
 				    check_catalogue[i].remedy);

@@ -7,6 +7,8 @@
 sm_need_tools python3 unshare mount
 sm_sandbox
 sm_start_sshd
+SM_CONF_EXTRA="authlog = { file = \"$T/sshd.log\"; };"
+sm_write_conf
 sm_start_guard
 K=$T/etc/ssh_host_ed25519_key
 DROP=$T/etc/sshd_config.d
@@ -32,7 +34,7 @@ run_check() {
 	python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["ok"] == all(c["state"] == "ok" for c in d["checks"])
+assert d["ok"] == all(c["state"] in ("ok", "warn") for c in d["checks"])
 for c in d["checks"]:
     assert c["detail"] and c["remedy"], c
     print(c["cause"], c["state"])
@@ -94,6 +96,32 @@ grep -q '^S4  *ok ' "$T/table" || sm_fail "table lacks S4 ok: $(cat "$T/table")"
 sm_stop_daemon
 run_check "healthy, daemon stopped" 0
 all_ok "healthy, daemon stopped"
+
+# 1b. A1: rejected keys are logged only at LogLevel VERBOSE, also as a
+# Match block sets it for the protected user; without a log source the
+# row warns (exit 0). check never edits sshd_config.
+echo 'LogLevel INFO' >"$DROP/10-loglevel.conf"
+run_check "LogLevel INFO" 1
+expect "LogLevel INFO" A1 fail C1/C2 ok C3-C5 ok S1 ok
+case $(detail A1) in *"LogLevel INFO for $SM_USER"*) ;; *)
+	sm_fail "LogLevel INFO: detail $(detail A1)" ;; esac
+printf 'Match User %s\n\tLogLevel INFO\n' "$SM_USER" >"$DROP/10-loglevel.conf"
+run_check "Match LogLevel INFO" 1
+expect "Match LogLevel INFO" A1 fail C3-C5 ok
+"$SMC" -f "$SM_CONF" check >"$T/table" 2>&1
+grep -q '^A1  *FAIL ' "$T/table" && grep -q 'remedy: .*LogLevel VERBOSE in sshd_config; sshmedic never edits it' "$T/table" ||
+    sm_fail "table of A1: $(cat "$T/table")"
+printf 'LogLevel DEBUG\n' >"$DROP/10-loglevel.conf"
+run_check "LogLevel DEBUG" 0
+expect "LogLevel DEBUG" A1 ok
+rm -f "$DROP/10-loglevel.conf"
+grep -v '^authlog = ' "$SM_CONF" >"$T/noauthlog.conf"
+chmod 0600 "$T/noauthlog.conf"
+run_check "authlog off" 0 "$T/noauthlog.conf"
+expect "authlog off" A1 warn C1/C2 ok
+"$SMC" -f "$T/noauthlog.conf" check >"$T/table" 2>&1 ||
+    sm_fail "a warning made check fail: $(cat "$T/table")"
+grep -q '^A1  *warn .*authlog is off' "$T/table" || sm_fail "table of a warning: $(cat "$T/table")"
 
 # 2. C1: a syntax error in a drop-in (no guard runs to roll it back).
 echo 'NoSuchDirective yes' >"$DROP/50-bad.conf"
