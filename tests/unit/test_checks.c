@@ -207,7 +207,46 @@ t_catalogue(void **s)
 	assert_string_equal(check_state_name(CHK_OK), "ok");
 	assert_string_equal(check_state_name(CHK_FAIL), "fail");
 	assert_string_equal(check_state_name(CHK_UNKNOWN), "unknown");
+	assert_string_equal(check_state_name(CHK_WARN), "warn");
 	assert_string_equal(check_state_name((enum check_state)99), "unknown");
+}
+
+/* A1: the LogLevel ranks, and the row without a log source (no sshd run). */
+static void
+t_authlog_row(void **s)
+{
+	struct check_ctx x;
+	struct sm_conf c;
+	char detail[CHECK_DETAIL_MAX];
+	size_t i;
+
+	(void)s;
+	assert_int_equal(check_loglevel_rank("QUIET"), 0);
+	assert_int_equal(check_loglevel_rank("INFO"), 3);
+	assert_int_equal(check_loglevel_rank("VERBOSE"),
+	    CHECK_LOGLEVEL_VERBOSE);
+	assert_int_equal(check_loglevel_rank("verbose"),
+	    CHECK_LOGLEVEL_VERBOSE);
+	assert_int_equal(check_loglevel_rank("DEBUG"), 5);
+	assert_int_equal(check_loglevel_rank("DEBUG1"), 5);
+	assert_int_equal(check_loglevel_rank("DEBUG3"), 7);
+	assert_int_equal(check_loglevel_rank("DEBUG4"), -1);
+	assert_int_equal(check_loglevel_rank(""), -1);
+	assert_int_equal(check_loglevel_rank("VERBOSE "), -1);
+	assert_int_equal(check_loglevel_rank(NULL), -1);
+
+	conf_defaults(&c);
+	check_ctx_init(&x, &c, 1);
+	for (i = 0; i < check_ncatalogue; i++)
+		if (strcmp(check_catalogue[i].cause, "A1") == 0)
+			break;
+	assert_true(i < check_ncatalogue);
+	assert_int_equal(check_catalogue[i].fn(&x, detail, sizeof(detail)),
+	    CHK_WARN);
+	assert_non_null(strstr(detail, "authlog is off"));
+	assert_non_null(strstr(check_catalogue[i].remedy, "LogLevel VERBOSE"));
+	check_ctx_free(&x);
+	conf_free(&c);
 }
 
 int
@@ -219,6 +258,7 @@ main(void)
 		cmocka_unit_test(t_closure_shape),
 		cmocka_unit_test(t_privsep),
 		cmocka_unit_test(t_catalogue),
+		cmocka_unit_test(t_authlog_row),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
