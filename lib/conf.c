@@ -286,8 +286,9 @@ conf_type_name(int t)
 	return "nothing";
 }
 
-static int
-check_path(struct conf_ctx *x, const config_setting_t *s, const char *what,
+/* See conf_int.h: 0/-1 (x->err). */
+int
+conf_check_path(struct conf_ctx *x, const config_setting_t *s, const char *what,
     const char *v, int empty_ok)
 {
 	if (*v == '\0' && empty_ok)
@@ -311,8 +312,9 @@ conf_addr_is_numeric(const char *a)
 	    inet_pton(AF_INET6, a, buf) == 1;
 }
 
-static int
-parse_argv(struct conf_ctx *x, const config_setting_t *s, const char *what,
+/* See conf_int.h: 0/-1 (x->err). */
+int
+conf_parse_argv(struct conf_ctx *x, const config_setting_t *s, const char *what,
     int empty_ok, char ***out)
 {
 	const config_setting_t *e;
@@ -335,7 +337,7 @@ parse_argv(struct conf_ctx *x, const config_setting_t *s, const char *what,
 			return conf_err(x, conf_line_of(e), "%s: argument %d is %s, "
 			    "not a string", what, i, conf_type_name(
 			    config_setting_type(e)));
-		if (i == 0 && check_path(x, e, what,
+		if (i == 0 && conf_check_path(x, e, what,
 		    config_setting_get_string(e), 0) == -1)
 			return -1;
 	}
@@ -377,7 +379,7 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 				return conf_err(x, conf_line_of(s), "%s: \"%s\" is "
 				    "not a numeric IPv4 or IPv6 address",
 				    what, str);
-		} else if (check_path(x, s, what, str,
+		} else if (conf_check_path(x, s, what, str,
 		    k->kind == K_PATH_OPT) == -1)
 			return -1;
 		free(*(char **)field);
@@ -402,7 +404,7 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 		return 0;
 	case K_ARGV:
 	case K_ARGV_OPT:
-		return parse_argv(x, s, what, k->kind == K_ARGV_OPT,
+		return conf_parse_argv(x, s, what, k->kind == K_ARGV_OPT,
 		    (char ***)field);
 	}
 	return conf_err(x, conf_line_of(s), "%s: internal error", what);
@@ -475,14 +477,13 @@ check_authlog(struct conf_ctx *x, const config_t *cfg, const struct sm_conf *c)
 
 /* Reads the whole file from the descriptor that was checked. */
 static int
-read_fd(struct conf_ctx *x, int fd, char **out)
+read_fd(struct conf_ctx *x, int fd, size_t max, char **out)
 {
 	size_t len;
 
-	if (fs_read_fd(fd, CONF_MAX_SIZE, out, &len) == -1) {
+	if (fs_read_fd(fd, max, out, &len) == -1) {
 		if (errno == EFBIG)
-			return conf_err(x, 0, "larger than %d bytes",
-			    CONF_MAX_SIZE);
+			return conf_err(x, 0, "larger than %zu bytes", max);
 		return conf_err(x, 0, "read: %s", strerror(errno));
 	}
 	if (memchr(*out, '\0', len) != NULL) {
@@ -495,10 +496,10 @@ read_fd(struct conf_ctx *x, int fd, char **out)
 
 /*
  * @include would pull in a file whose owner and mode nobody checked;
- * libconfig recognises it only at the start of a line.
+ * libconfig recognises it only at the start of a line. 0/-1 (x->err).
  */
-static int
-refuse_include(struct conf_ctx *x, const char *text)
+int
+conf_refuse_include(struct conf_ctx *x, const char *text)
 {
 	const char *p = text;
 	unsigned int line = 1;
@@ -515,14 +516,16 @@ refuse_include(struct conf_ctx *x, const char *text)
 	}
 }
 
-static int
-open_checked(struct conf_ctx *x, int check_owner, char **text)
+/* See conf_int.h: 0/-1 (x->err). */
+int
+conf_open_checked(struct conf_ctx *x, int dirfd, const char *name,
+    int check_owner, size_t max, char **text)
 {
 	struct passwd *pw;
 	struct stat st;
 	int fd, r;
 
-	if ((fd = open(x->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK)) == -1)
 		return conf_err(x, 0, "open: %s", strerror(errno));
 	if (fstat(fd, &st) == -1) {
@@ -546,7 +549,7 @@ open_checked(struct conf_ctx *x, int check_owner, char **text)
 		    (st.st_mode & 020) ? "group" : "other");
 		goto out;
 	}
-	r = read_fd(x, fd, text);
+	r = read_fd(x, fd, max, text);
  out:
 	close(fd);
 	return r;
@@ -627,8 +630,9 @@ conf_load(const char *path, struct sm_conf *c, int check_owner,
 	conf_defaults(c);
 	if (errlen > 0)
 		err[0] = '\0';
-	if (open_checked(&x, check_owner, &text) == -1 ||
-	    refuse_include(&x, text) == -1 || conf_parse(&x, text, c) == -1) {
+	if (conf_open_checked(&x, AT_FDCWD, path, check_owner, CONF_MAX_SIZE,
+	    &text) == -1 || conf_refuse_include(&x, text) == -1 ||
+	    conf_parse(&x, text, c) == -1) {
 		free(text);
 		conf_free(c);
 		conf_defaults(c);
