@@ -30,6 +30,7 @@
 #include "log.h"
 #include "misc.h"
 #include "notify.h"
+#include "policy.h"
 #include "report.h"
 #include "store.h"
 #include "watch.h"
@@ -384,12 +385,38 @@ loop(struct daemon *d)
 	}
 }
 
+/*
+ * -t, once sshmedic.conf is valid: the policies as the daemon will load
+ * them, each refused file on stderr. An exit code: 0 or EX_CONFIG.
+ */
+static int
+test_policies(const struct sm_conf *c, const char *conf_path)
+{
+	struct policy_set ps;
+	size_t i;
+	int r;
+
+	r = policy_load_dir(&ps, c->policies_dir, 1);
+	for (i = 0; i < ps.nerrors; i++)
+		fprintf(stderr, "sshmedicd: %s\n", ps.errors[i]);
+	if (r == -1 || ps.nerrors > 0)
+		r = EX_CONFIG;
+	else {
+		printf("%s: configuration is valid\n", conf_path);
+		printf("%zu polic%s in %zu file%s\n", ps.n,
+		    ps.n == 1 ? "y" : "ies", ps.nfiles, ps.nfiles == 1 ? "" : "s");
+		r = 0;
+	}
+	policy_set_free(&ps);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct daemon d;
 	char err[1024], *sock;
-	int ch, test_only = 0;
+	int ch, rc, test_only = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT_PATH;
@@ -426,9 +453,9 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (test_only) {
-		printf("%s: configuration is valid\n", d.conf_path);
+		rc = test_policies(&d.conf, d.conf_path);
 		conf_free(&d.conf);
-		return 0;
+		return rc;
 	}
 	if (geteuid() != 0)
 		warn_f("not running as root: repairs of root-owned files will fail");
