@@ -12,8 +12,8 @@
 #include "conf_int.h"
 #include "policy.h"
 
-/* Longest string quoted back into an error message, and its buffer. */
-#define POL_QUOTE_MAX		64
+/* Longest string (a path, mostly) quoted back into an error, and its buffer. */
+#define POL_QUOTE_MAX		200
 #define POL_QUOTE_BUF		(POL_QUOTE_MAX + 4)
 
 /*

@@ -117,6 +117,15 @@ t_escrow(void **s)
 	t = subst(body, "@ESCROW@", "/nonexistent/alice.hash");
 	expect_err(t, 5, "escrow /nonexistent/alice.hash: open: No such file");
 	free(t);
+	/* a long path is cut at 200 bytes in the message */
+	memset(link, 'a', 250);
+	memcpy(link, "/nonexistent/", 13);
+	link[250] = '\0';
+	t = subst(body, "@ESCROW@", link);
+	link[200] = '\0';
+	snprintf(want, sizeof(want), "escrow %s...: open: No such file", link);
+	expect_err(t, 5, want);
+	free(t);
 
 	/* owner: needs root to make a file someone else's */
 	if (geteuid() != 0) {
