@@ -39,6 +39,7 @@ enum conf_kind {
 	K_BOOL,
 	K_ARGV,		/* non-empty list of strings, [0] absolute */
 	K_ARGV_OPT,	/* same, or an empty list */
+	K_CONFIRM,	/* "none" or "login", into an int flag */
 };
 
 struct conf_key {
@@ -95,6 +96,9 @@ static const struct conf_key conf_keys[] = {
 	{ "guard", "fight_backoff_ms", K_INT, F(fight_backoff_ms),
 	    0, 86400000, 0 },
 	{ "guard", "apply", K_BOOL, F(apply), 0, 0, 0 },
+	{ "guard", "confirm", K_CONFIRM, F(confirm_login), 0, 0, 0 },
+	{ "guard", "confirm_timeout_ms", K_INT, F(confirm_timeout_ms),
+	    1000, 86400000, 0 },
 	{ "store", "keep_generations", K_INT, F(keep_generations),
 	    2, 10000, 0 },
 	{ "store", "keep_quarantine", K_INT, F(keep_quarantine),
@@ -104,6 +108,9 @@ static const struct conf_key conf_keys[] = {
 	{ "paths", "state", K_PATH, F(state_dir), 0, 0, 0 },
 	{ "paths", "run", K_PATH, F(run_dir), 0, 0, 0 },
 	{ "paths", "policies", K_PATH, F(policies_dir), 0, 0, 0 },
+	{ "paths", "requests", K_PATH, F(requests_dir), 0, 0, 0 },
+	{ "paths", "pam", K_PATH, F(pam_dir), 0, 0, 0 },
+	{ "paths", "sudoers", K_PATH, F(sudoers_dir), 0, 0, 0 },
 	{ "log", "json", K_PATH_OPT, F(log_json), 0, 0, 0 },
 	{ "log", "audit", K_BOOL, F(log_audit), 0, 0, 0 },
 	{ "log", "syslog", K_BOOL, F(log_syslog), 0, 0, 0 },
@@ -185,6 +192,8 @@ conf_defaults(struct sm_conf *c)
 	c->fight_window_ms = 600000;
 	c->fight_backoff_ms = 300000;
 	c->apply = 0;
+	c->confirm_login = 0;
+	c->confirm_timeout_ms = 300000;
 
 	/* No implicit root: with PermitRootLogin no it would veto every change. */
 	c->protected_users = NULL;
@@ -199,6 +208,9 @@ conf_defaults(struct sm_conf *c)
 	c->state_dir = xstrdup("/var/lib/sshmedic");
 	c->run_dir = xstrdup("/run/sshmedic");
 	c->policies_dir = xstrdup("/etc/sshmedic/policies.d");
+	c->requests_dir = xstrdup("/var/lib/sshmedic/requests");
+	c->pam_dir = xstrdup("/etc/pam.d");
+	c->sudoers_dir = xstrdup("/etc/sudoers.d");
 
 	c->log_json = xstrdup("/var/log/sshmedic/events.json");
 	c->log_audit = 1;
@@ -232,6 +244,7 @@ conf_free(struct sm_conf *c)
 			break;
 		case K_INT:
 		case K_BOOL:
+		case K_CONFIRM:
 			break;
 		}
 	}
@@ -395,6 +408,16 @@ parse_key(struct conf_ctx *x, const struct conf_key *k,
 			    "range %s%lld..%lld", what, v,
 			    k->zero_ok ? "0 or " : "", k->min, k->max);
 		*(int *)field = (int)v;
+		return 0;
+	case K_CONFIRM:
+		if (t != CONFIG_TYPE_STRING)
+			return conf_err(x, conf_line_of(s), "%s: expected a string, "
+			    "got %s", what, conf_type_name(t));
+		str = config_setting_get_string(s);
+		if (strcmp(str, "none") != 0 && strcmp(str, "login") != 0)
+			return conf_err(x, conf_line_of(s), "%s: \"%s\" is not "
+			    "\"none\" or \"login\"", what, str);
+		*(int *)field = strcmp(str, "login") == 0;
 		return 0;
 	case K_BOOL:
 		if (t != CONFIG_TYPE_BOOL)

@@ -59,6 +59,8 @@ struct sm_conf {
 	int	 fight_window_ms;
 	int	 fight_backoff_ms;
 	int	 apply;			/* reload sshd after a valid change */
+	int	 confirm_login;		/* guard.confirm = "login" */
+	int	 confirm_timeout_ms;	/* a provisional change is reverted after */
 
 	struct conf_user *protected_users;
 	size_t	 nprotected;
@@ -75,6 +77,9 @@ struct sm_conf {
 	char	*state_dir;		/* /var/lib/sshmedic */
 	char	*run_dir;		/* /run/sshmedic */
 	char	*policies_dir;		/* /etc/sshmedic/policies.d */
+	char	*requests_dir;		/* /var/lib/sshmedic/requests */
+	char	*pam_dir;		/* /etc/pam.d: sshd's PAM service files */
+	char	*sudoers_dir;		/* /etc/sudoers.d: sudo users' drop-ins */
 
 	/* report */
 	char	*log_json;		/* JSON lines event log, "" = off */

@@ -265,3 +265,25 @@ sm_appendf(char *buf, size_t len, const char *sep, const char *fmt, ...)
 	(void)vsnprintf(buf + used, len - used, fmt, ap);
 	va_end(ap);
 }
+
+/* See misc.h: 1/0. */
+int
+sm_date_ok(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	char back[16];
+
+	if (s == NULL || strlen(s) != 10)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0' || tm.tm_year < 70)
+		return 0;
+	/* strptime takes 2027-02-31; the round trip does not. */
+	tm.tm_isdst = 0;
+	if (timegm(&tm) == (time_t)-1 ||
+	    strftime(back, sizeof(back), "%Y-%m-%d", &tm) != 10)
+		return 0;
+	return strcmp(back, s) == 0;
+}

@@ -59,6 +59,9 @@ void	sm_strv_free(char **v, size_t n);
 void	sm_appendf(char *buf, size_t len, const char *sep, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 
+/* Predicate: "YYYY-MM-DD" naming a real day from 1970 on (1/0). */
+int	sm_date_ok(const char *s);
+
 /* 32 lowercase hex digits from getrandom(): event ids. */
 void	random_id(char out[33]);
 

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "misc.h"
 #include "report.h"
+#include "requests.h"
 #include "sshd.h"
 
 #define CTL_IO_MS	2000
@@ -219,6 +220,17 @@ dispatch(struct daemon *d, const char *req, json_object *o)
 			r = guard_rollback(d, (unsigned long)v, msg, sizeof(msg));
 	} else if (strcmp(req, "promote") == 0)
 		r = guard_promote(d, msg, sizeof(msg));
+	else if (strcmp(req, "requests") == 0) {
+		requests_scan(d);
+		snprintf(msg, sizeof(msg), "requests in %s processed",
+		    d->conf.requests_dir);
+		r = 0;
+	} else if (strncmp(req, "try ", 4) == 0) {
+		if (parse_ll(arg, 1000, 86400LL * 1000, &v) == -1)
+			snprintf(msg, sizeof(msg), "bad duration (1 s .. 1 day)");
+		else
+			r = guard_try(d, v, msg, sizeof(msg));
+	}
 	else
 		snprintf(msg, sizeof(msg), "unknown request");
 	json_object_object_add(o, "ok", json_object_new_boolean(r == 0));

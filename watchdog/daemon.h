@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "live.h"
 #include "events.h"
+#include "policies.h"
 #include "authlog.h"
 
 /* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
@@ -26,6 +27,8 @@ enum dl_slot {
 	DL_CANARY,		/* next canary login */
 	DL_WATCHDOG,		/* next WATCHDOG=1 to systemd */
 	DL_EVENTS,		/* counters due to be saved */
+	DL_CONFIRM,		/* a provisional change is reverted */
+	DL_REQUESTS,		/* request files to process (a burst's rest) */
 	DL_AUTHLOG,		/* sshd's log: read on, save the position, restart */
 	DL_NSLOTS
 };
@@ -47,6 +50,7 @@ struct daemon {
 	struct guard guard;
 	struct live live;
 	struct events events;
+	struct policies pol;		/* the policy engine */
 	struct authlog authlog;		/* sshd's log: rejected keys */
 	int64_t	 watchdog_ms;		/* systemd WatchdogSec / 2, 0 off */
 

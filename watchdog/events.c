@@ -14,12 +14,15 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "creds.h"
 #include "counters.h"
 #include "daemon.h"
 #include "event.h"
 #include "events.h"
 #include "log.h"
 #include "misc.h"
+#include "pamfile.h"
+#include "policies.h"
 #include "xmalloc.h"
 
 static void
@@ -204,6 +207,13 @@ events_record(struct daemon *d, const struct sm_event *e)
 		    event_kind_name(e->kind), COUNTERS_KEY_MAX);
 	ev->dirty = 1;
 	schedule_save(d);
+	/* A protected user got in: what let them in is known-good. */
+	if (success && creds_is_protected(d, e->user)) {
+		guard_on_login(d, e->user, e->pid);
+		creds_on_session(d, e);
+		pamfile_on_session(d, e->service);
+	}
+	policies_on_auth(d, e);
 }
 
 /* Reads one datagram; 1 when one was read, 0 when none is pending. */

@@ -30,6 +30,7 @@
 
 static const char *state_names[GS_NSTATES] = {
 	"nobaseline", "watching", "candidate", "grace", "fight", "paused",
+	"provisional",
 };
 
 const char *
@@ -44,6 +45,9 @@ guard_set_state(struct daemon *d, enum guard_state s)
 	if (d->guard.state != s)
 		debug_f("guard %s -> %s", guard_state_name(d->guard.state),
 		    guard_state_name(s));
+	/* Leaving provisional in any way ends its deadline. */
+	if (d->guard.state == GS_PROVISIONAL && s != GS_PROVISIONAL)
+		guard_confirm_clear(d);
 	d->guard.state = s;
 }
 
@@ -317,6 +321,9 @@ guard_on_deadline(struct daemon *d, int slot)
 			guard_look(d, 1);
 		}
 		break;
+	case DL_CONFIRM:
+		guard_confirm_expired(d);
+		break;
 	case DL_SERVE:
 		/* Said once: a valid edit nobody loaded is not protected yet. */
 		if (g->state == GS_CANDIDATE) {
@@ -417,6 +424,7 @@ guard_start(struct daemon *d)
 		    monotime_ms() + (until - realtime_ms()));
 		logit("guard paused until %lld (set before the restart)", until);
 	}
+	guard_confirm_start(d);
 	guard_look(d, 1);
 	if (r == 1)
 		guard_reload_sshd(d, "serve the configuration of the completed rollback");

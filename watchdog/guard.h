@@ -21,6 +21,7 @@ enum guard_state {
 	GS_GRACE,		/* rejected change, waiting for the admin to fix it */
 	GS_FIGHT,		/* same rejected content keeps coming back: backing off */
 	GS_PAUSED,		/* sshmedic pause */
+	GS_PROVISIONAL,		/* served, reverted unless a login confirms it */
 	GS_NSTATES
 };
 
@@ -58,6 +59,10 @@ struct guard {
 	char	**dirs;			/* the closure's directories, last read */
 	size_t	 ndirs;
 	char	 last_evid[33];
+	char	 prov_digest[DIGEST_HEX_LEN + 1];	/* provisional closure */
+	int64_t	 prov_served_ms;	/* realtime sshd began serving it */
+	int64_t	 prov_until_ms;		/* realtime it is reverted at */
+	int64_t	 try_ms;		/* sshmedic try: next change, this long */
 	unsigned long rollbacks;
 	unsigned long rejections;
 	unsigned long promotions;
@@ -82,6 +87,15 @@ int	guard_pause(struct daemon *d, int64_t duration_ms, char *msg, size_t len);
 int	guard_resume(struct daemon *d, char *msg, size_t len);
 int	guard_rollback(struct daemon *d, unsigned long gen, char *msg, size_t len);
 int	guard_promote(struct daemon *d, char *msg, size_t len);
+/* sshmedic try: the next change is provisional for duration_ms. */
+int	guard_try(struct daemon *d, int64_t duration_ms, char *msg, size_t len);
+
+/*
+ * A fresh login of a protected user (who) or of the canary: confirms a
+ * provisional configuration. pid is the sshd process that opened the
+ * session (0 for the canary, whose login is fresh by construction).
+ */
+void	guard_on_login(struct daemon *d, const char *who, long pid);
 
 /*
  * For the ladder (live.c). guard_restore_now puts the newest usable
@@ -90,6 +104,14 @@ int	guard_promote(struct daemon *d, char *msg, size_t len);
  * sshd.vendor_config as the main file: 0 done, -1 not (msg says why).
  */
 int	guard_restore_now(struct daemon *d, const char *why);
+/*
+ * A reset of the sshd configuration asked for by a policy or a request:
+ * to the newest usable known-good generation (nothing to do when the
+ * closure is that already), or to the vendor default; then sshd is made
+ * to serve it. *changed says whether files changed. 0/-1 (msg says).
+ */
+int	guard_reset(struct daemon *d, int to_vendor, const char *why,
+	    int *changed, char *msg, size_t len);
 int	guard_vendor_reset(struct daemon *d, char *msg, size_t len);
 /*
  * The ladder brought sshd back on what is on disk now (repaired host keys,

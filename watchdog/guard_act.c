@@ -207,6 +207,10 @@ guard_try_promote(struct daemon *d, const struct closure *cl, const char *why)
 		debug_f("not promoting yet: %s", reason);
 		return;
 	}
+	if (d->guard.good_gen != 0 && guard_confirm_needed(d)) {
+		guard_make_provisional(d, cl);
+		return;
+	}
 	guard_do_promote(d, cl, why);
 }
 
@@ -437,12 +441,14 @@ guard_do_rollback(struct daemon *d, const char *why)
 	/* Emitted last: the record says whether sshd serves the result. */
 	guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-rollback", r == 0, m.gen, 0,
 	    rr.files, reason, NULL, evid);
+	policies_on_rollback(d, m.gen, r == 0, reason);
 	rb_result_free(&rr);
 	manifest_free(&m);
 }
 
-int
-guard_restore_now(struct daemon *d, const char *why)
+/* The newest usable generation back on disk, reason recorded. 0/-1. */
+static int
+restore_latest(struct daemon *d, const char *reason_text)
 {
 	struct guard *g = &d->guard;
 	struct manifest m;
@@ -457,7 +463,7 @@ guard_restore_now(struct daemon *d, const char *why)
 	memset(&rr, 0, sizeof(rr));
 	r = rollback_to(&d->store, &m, d->conf.sshd_dir, evid, &rr);
 	g->rollbacks++;
-	snprintf(reason, sizeof(reason), "sshd could not start: %s%s%s", why,
+	snprintf(reason, sizeof(reason), "%s%s%s", reason_text,
 	    r == 0 ? "" : "; rollback failed: ", r == 0 ? "" : rr.reason);
 	guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-rollback", r == 0,
 	    m.gen, 0, rr.files, reason, NULL, evid);
@@ -473,6 +479,55 @@ guard_restore_now(struct daemon *d, const char *why)
 		guard_set_state(d, GS_WATCHING);
 	closure_free(&cl);
 	return r;
+}
+
+int
+guard_restore_now(struct daemon *d, const char *why)
+{
+	char reason[1024];
+
+	snprintf(reason, sizeof(reason), "sshd could not start: %s", why);
+	return restore_latest(d, reason);
+}
+
+int
+guard_reset(struct daemon *d, int to_vendor, const char *why, int *changed,
+    char *msg, size_t len)
+{
+	struct guard *g = &d->guard;
+	struct closure cl;
+	int same;
+
+	*changed = 0;
+	if (to_vendor) {
+		if (guard_vendor_reset(d, msg, len) == -1)
+			return -1;
+		*changed = 1;
+	} else {
+		guard_read_closure(d, &cl);
+		same = g->good_gen != 0 && strcmp(cl.digest, g->good_digest) == 0;
+		closure_free(&cl);
+		if (same) {
+			snprintf(msg, len, "the sshd configuration is the "
+			    "known-good generation %lu already", g->good_gen);
+			return 0;
+		}
+		if (restore_latest(d, why) == -1) {
+			snprintf(msg, len, "no usable known-good generation to "
+			    "restore");
+			return -1;
+		}
+		*changed = 1;
+		snprintf(msg, len, "known-good generation %lu restored",
+		    g->good_gen);
+	}
+	if (guard_reload_sshd(d, why) == -1) {
+		sm_appendf(msg, len, "; ", "but sshd does not serve it");
+		return -1;
+	}
+	g->good_pid_mtime = sshd_pidfile_mtime_ms(&d->conf);
+	sm_appendf(msg, len, "; ", "sshd serves it");
+	return 0;
 }
 
 int

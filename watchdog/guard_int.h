@@ -38,6 +38,20 @@ void	 guard_try_promote(struct daemon *d, const struct closure *cl,
 	    const char *why);
 /* Restores the known-good generation (or backs off in a fight). */
 void	 guard_do_rollback(struct daemon *d, const char *why);
+/*
+ * Commit confirmed (guard_confirm.c). guard_confirm_needed: a served change
+ * must wait for a login first (guard.confirm = "login" or sshmedic try).
+ * guard_make_provisional: cl is served; it is reverted unless confirmed
+ * in time. guard_confirm_clear: forget the provisional change.
+ * guard_confirm_expired: DL_CONFIRM passed.
+ */
+int	 guard_confirm_needed(struct daemon *d);
+void	 guard_make_provisional(struct daemon *d, const struct closure *cl);
+void	 guard_confirm_clear(struct daemon *d);
+void	 guard_confirm_expired(struct daemon *d);
+/* Loads a provisional change and a pending try kept across a restart. */
+void	 guard_confirm_start(struct daemon *d);
+
 /* Reload or start sshd and wait for it to serve; audited. 0/-1. */
 int	 guard_reload_sshd(struct daemon *d, const char *why);
 

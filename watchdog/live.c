@@ -430,6 +430,7 @@ try_restart(struct daemon *d)
 	    l->last_error);
 	live_emit(d, AUDIT_SERVICE_START, l->step == LADDER_LOUD ?
 	    "sshmedic-sshd-failing" : "sshmedic-sshd-start", 0, reason);
+	policies_on_sshd_failed(d, reason);
 	/* Climb one rung per failure; the vendor step only when allowed. */
 	if (l->step < LADDER_LOUD) {
 		l->step++;

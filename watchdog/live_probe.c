@@ -95,6 +95,7 @@ live_canary(struct daemon *d)
 			    "canary login works again");
 		l->canary_misses = 0;
 		l->canary_failing = 0;
+		guard_on_login(d, "the canary", 0);
 	} else {
 		l->canary_misses++;
 		l->canary_failing = 1;

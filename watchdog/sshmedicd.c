@@ -31,6 +31,7 @@
 #include "misc.h"
 #include "notify.h"
 #include "policy.h"
+#include "requests.h"
 #include "report.h"
 #include "store.h"
 #include "watch.h"
@@ -135,6 +136,9 @@ run_deadlines(struct daemon *d)
 		case DL_AUTHLOG:
 			authlog_on_deadline(d);
 			break;
+		case DL_REQUESTS:
+			requests_scan(d);
+			break;
 		default:
 			guard_on_deadline(d, i);
 			break;
@@ -179,6 +183,7 @@ reconfigure(struct daemon *d)
 	d->conf = nc;
 	emit_daemon(AUDIT_USYS_CONFIG, "sshmedic-daemon-reconfig", 1,
 	    "configuration re-read");
+	policies_load(d, 1);
 	guard_on_reconfig(d);
 	live_on_reconfig(d);
 	authlog_on_reconfig(d);
@@ -211,6 +216,7 @@ on_watch_event(void *arg, const struct watch_ev *ev)
 {
 	guard_on_watch(arg, ev);
 	authlog_on_watch(arg, ev);
+	requests_on_watch(arg, ev);
 }
 
 static void
@@ -464,9 +470,11 @@ main(int argc, char **argv)
 	emit_daemon(AUDIT_SERVICE_START, "sshmedic-daemon-start", 1, NULL);
 	logit("sshmedicd %s started, guarding %s", PACKAGE_VERSION,
 	    d.conf.sshd_config);
+	policies_load(&d, 0);
 	guard_start(&d);
 	live_start(&d);
 	authlog_start(&d);
+	requests_start(&d);
 	notify_ready(&d);
 	loop(&d);
 	notify_send("STOPPING=1");
@@ -475,6 +483,7 @@ main(int argc, char **argv)
 	guard_stop(&d);
 	authlog_stop(&d);
 	events_close(&d);
+	policies_free(&d);
 	sock = conf_ctl_socket(&d.conf);
 	unlink(sock);
 	free(sock);

@@ -35,6 +35,7 @@ int	watch_set(char **dirs, size_t ndirs, const char *extra);
 /* Directories kept watched for parts other than the guard (watch_pin). */
 #define WATCH_PINS	2
 #define WATCH_PIN_AUTHLOG	0	/* the directory of authlog.file */
+#define WATCH_PIN_REQUESTS	1	/* paths.requests */
 
 /*
  * Keeps dir watched for another part of the daemon whatever watch_set is
