@@ -45,12 +45,14 @@ table_init(struct counters_table *t, size_t cap)
 	t->bucket = xreallocarray(NULL, nb, sizeof(*t->bucket));
 	for (i = 0; i < nb; i++)
 		t->bucket[i] = COUNTERS_NIL;
-	/* Free list in index order, through hnext. */
-	for (i = 0; i < cap; i++) {
-		t->e[i].hnext = i + 1 < cap ? (uint32_t)(i + 1) : COUNTERS_NIL;
-		t->e[i].lru_prev = t->e[i].lru_next = COUNTERS_NIL;
-	}
-	t->free_head = 0;
+	/*
+	 * Entries are handed out in index order from fresh and never written
+	 * before that: the table is allocated once at its full size, but a
+	 * page of it becomes resident only when an entry on it is first used
+	 * (4096 entries are ~1.1 MB, mostly never touched on a quiet host).
+	 */
+	t->fresh = 0;
+	t->free_head = COUNTERS_NIL;
 	t->lru_head = t->lru_tail = COUNTERS_NIL;
 }
 
@@ -138,13 +140,16 @@ counters_get(const struct counters *c, struct counters_table *t,
 	}
 	if (!create)
 		return NULL;
-	if (t->free_head == COUNTERS_NIL) {
+	if (t->free_head == COUNTERS_NIL && t->fresh >= t->cap) {
 		if (t->lru_head == COUNTERS_NIL)
 			return NULL;	/* every entry protected */
 		evict(c, t, &t->e[t->lru_head]);
 	}
-	i = t->free_head;
-	t->free_head = t->e[i].hnext;
+	if (t->free_head != COUNTERS_NIL) {
+		i = t->free_head;
+		t->free_head = t->e[i].hnext;
+	} else
+		i = t->fresh++;
 	e = &t->e[i];
 	memset(e, 0, sizeof(*e));
 	sm_strlcpy(e->key, key, sizeof(e->key));
@@ -304,7 +309,7 @@ counters_foreach(const struct counters_table *t,
 	size_t i, n;
 	uint32_t j;
 
-	for (i = 0; i < t->cap; i++)
+	for (i = 0; i < t->fresh; i++)
 		if (t->e[i].in_use && t->e[i].protected)
 			fn(&t->e[i], arg);
 	for (j = t->lru_head, n = 0; j != COUNTERS_NIL && n < t->cap;

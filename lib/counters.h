@@ -58,7 +58,8 @@ struct counters_table {
 	size_t		used;
 	uint32_t	*bucket;	/* hash heads */
 	size_t		nbucket;	/* power of two */
-	uint32_t	free_head;	/* unused entries via hnext */
+	uint32_t	free_head;	/* evicted entries via hnext */
+	uint32_t	fresh;		/* e[fresh..cap) never used yet */
 	uint32_t	lru_head;	/* least recently used, evicted first */
 	uint32_t	lru_tail;	/* most recently used */
 	uint64_t	evicted;

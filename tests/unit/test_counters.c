@@ -122,10 +122,14 @@ t_full_and_evict(void **s)
 
 	(void)s;
 	assert_int_equal(counters_init(&c, 16, 16, prot, 2), 0);
+	/* Entries are taken in index order: only the protected so far. */
+	assert_int_equal(c.users.fresh, 2);
+	assert_int_equal(c.sources.fresh, 0);
 	/* Exactly full: 16 ordinary + 2 protected, nothing evicted. */
 	for (i = 0; i < 16; i++) {
 		name(n, sizeof(n), "u", i);
 		assert_int_equal(counters_record(&c, n, NULL, 0, (int64_t)i + 1), 0);
+		assert_int_equal(c.users.fresh, i + 3);
 	}
 	assert_int_equal(c.users.used, 18);
 	assert_int_equal(c.users.evicted, 0);
@@ -149,6 +153,8 @@ t_full_and_evict(void **s)
 	assert_int_equal(counters_record(&c, "u1", NULL, 0, 102), 0);
 	assert_int_equal(counters_user(&c, "u1")->failures, 1);
 	assert_null(counters_user(&c, "u2"));
+	/* Evictions reuse entries: the table never reaches past cap. */
+	assert_int_equal(c.users.fresh, c.users.cap);
 	counters_free(&c);
 }
 
