@@ -22,6 +22,123 @@
 #include "sandbox.h"
 
 #define EVENT_WAIT_MS	10000
+#define BD_MAXOBJ	32
+
+struct bd_obj {
+	char	name[64];
+	long	file;		/* kB of file-backed pages */
+};
+
+static int
+bd_cmp(const void *a, const void *b)
+{
+	const struct bd_obj *x = a, *y = b;
+
+	return x->file < y->file ? 1 : x->file > y->file ? -1 : 0;
+}
+
+/* Predicate: a mapping's first line ("start-end perms offset dev ..."). */
+static int
+is_map_line(const char *l)
+{
+	size_t n = strcspn(l, " ");
+
+	return n > 0 && memchr(l, '-', n) != NULL && memchr(l, ':', n) == NULL;
+}
+
+/* "Pss:" of /proc/PID/smaps_rollup in kB, or -1. */
+static long
+pss_kb(pid_t pid)
+{
+	char p[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%ld/smaps_rollup", (long)pid);
+	if ((f = fopen(p, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "Pss:", 4) == 0)
+			v = strtol(line + 4, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * Where pid's resident memory is, from /proc/PID/smaps: its anonymous
+ * pages (heap, stack, the relocated copy-on-write data of the program and
+ * its libraries, other mappings) and its file-backed pages per object,
+ * largest first. File pages of a library are shared with every process
+ * that maps it (sshd maps libc and libcrypto too) but count in VmRSS.
+ */
+static void
+print_breakdown(pid_t pid, const struct sb_mem *m)
+{
+	struct bd_obj obj[BD_MAXOBJ];
+	char p[64], line[PATH_MAX + 128], *path, *name;
+	long v, rss = 0, heap = 0, stack = 0, data = 0, other = 0;
+	int i, nobj = 0, cur = -1;
+	int kind = 0;		/* 0 anonymous, 1 heap, 2 stack, 3 file */
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%ld/smaps", (long)pid);
+	if ((f = fopen(p, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "Rss:", 4) == 0) {
+			rss = strtol(line + 4, NULL, 10);
+			continue;
+		}
+		if (strncmp(line, "Anonymous:", 10) == 0) {
+			v = strtol(line + 10, NULL, 10);
+			if (kind == 1)
+				heap += v;
+			else if (kind == 2)
+				stack += v;
+			else if (kind == 0)
+				other += v;
+			else {
+				data += v;
+				if (cur != -1)
+					obj[cur].file += rss - v;
+			}
+			continue;
+		}
+		if (!is_map_line(line))
+			continue;
+		if (strstr(line, "[heap]") != NULL)
+			kind = 1;
+		else if (strstr(line, "[stack]") != NULL)
+			kind = 2;
+		else if ((path = strchr(line, '/')) == NULL)
+			kind = 0;
+		else {
+			kind = 3;
+			name = strrchr(path, '/') + 1;
+			for (i = 0; i < nobj; i++)
+				if (strcmp(obj[i].name, name) == 0)
+					break;
+			if (i == nobj && nobj < BD_MAXOBJ) {
+				snprintf(obj[nobj].name, sizeof(obj[0].name),
+				    "%s", name);
+				obj[nobj++].file = 0;
+			}
+			cur = i < nobj ? i : -1;
+		}
+	}
+	fclose(f);
+	qsort(obj, (size_t)nobj, sizeof(obj[0]), bd_cmp);
+	printf("sshmedicd idle: VmRSS %ld kB = anonymous %ld + file-backed "
+	    "%ld; Pss %ld kB\n", m->rss, m->anon, m->file, pss_kb(pid));
+	printf("  anonymous kB: heap %ld, stack %ld, relocated data of the "
+	    "program and its libraries %ld, other mappings %ld\n", heap, stack,
+	    data, other);
+	printf("  file-backed kB:");
+	for (i = 0; i < nobj && obj[i].file > 0; i++)
+		printf("%s %s %ld", i > 0 ? "," : "", obj[i].name, obj[i].file);
+	printf("\n");
+}
 
 int
 main(int argc, char **argv)
@@ -29,7 +146,9 @@ main(int argc, char **argv)
 	char sshmedicd[PATH_MAX], conf[256], text[4096], p[PATH_MAX];
 	double *restore, *sshd_t, t0;
 	long long v;
-	long rss, sw0, sw1, floor_kb;
+	struct sb_mem mem;
+	struct sb_floor fl;
+	long rss, sw0, sw1;
 	int ch, i, runs = 50, idle = 10, port, ino;
 	pid_t daemon_pid;
 
@@ -151,7 +270,9 @@ main(int argc, char **argv)
 		nanosleep(&rest, NULL);
 		sw1 = sb_proc_status(daemon_pid, "voluntary_ctxt_switches:") +
 		    sb_proc_status(daemon_pid, "nonvoluntary_ctxt_switches:");
-		rss = sb_proc_status(daemon_pid, "VmRSS:");
+		if (sb_mem_read(daemon_pid, &mem) == -1)
+			sb_die("/proc/PID/status");
+		rss = mem.rss;
 	}
 	printf("runs: %d (debounce_ms=0 grace_ms=0)\n", runs);
 	printf("%-34s %8s %8s %8s\n", "", "p50 ms", "p99 ms", "max ms");
@@ -161,10 +282,21 @@ main(int argc, char **argv)
 	printf("%-34s %8.1f %8.1f %8.1f\n", "broken write -> restored+served",
 	    sb_pct(restore, runs, 0.5), sb_pct(restore, runs, 0.99),
 	    restore[runs - 1]);
-	if ((floor_kb = sb_rss_floor()) > 0)
-		printf("rss floor (same libraries, one EVP sha256, nothing "
-		    "else): %ld kB; sshmedicd idle: %ld kB (%.2fx)\n", floor_kb,
-		    rss, (double)rss / floor_kb);
+	print_breakdown(daemon_pid, &mem);
+	if (sb_rss_floors(daemon_pid, &fl) == 0) {
+		printf("rss floor, a process mapping the daemon's %d shared "
+		    "objects and nothing else: %ld kB (anonymous %ld, "
+		    "file-backed %ld)\n", fl.nobj, fl.idle.rss, fl.idle.anon,
+		    fl.idle.file);
+		printf("  after one EVP sha256 as the daemon hashes: %ld kB "
+		    "(anonymous %ld, file-backed %ld): EVP's first use "
+		    "%+ld kB\n",
+		    fl.evp.rss, fl.evp.anon, fl.evp.file,
+		    fl.evp.rss - fl.idle.rss);
+		printf("  sshmedicd idle: %ld kB, %+ld kB above that floor "
+		    "(%.2fx)\n", rss, rss - fl.evp.rss,
+		    (double)rss / fl.evp.rss);
+	}
 	printf("goal: restore p50 <= 3x sshd -t p50; rss <= 2048 kB; "
 	    "0 idle switches in %d s\n", idle);
 	printf("restore_p50_ms=%.1f restore_p99_ms=%.1f sshd_t_p50_ms=%.1f "

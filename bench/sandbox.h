@@ -97,13 +97,33 @@ int	sb_wait_events(int ino, const char *needle, int want, int timeout_ms);
 int	sb_cmp_double(const void *a, const void *b);
 double	sb_pct(const double *v, int n, double p);
 
+/* Resident memory in kB: VmRSS, RssAnon and RssFile of /proc/PID/status. */
+struct sb_mem {
+	long	rss, anon, file;
+};
+
+/* Fills m for pid. 0, or -1 when a figure is missing. */
+int	sb_mem_read(pid_t pid, struct sb_mem *m);
+
 /*
- * The resident-memory floor: this binary links what sshmedicd links; hash
- * once through EVP (as the daemon must) and print VmRSS. For a -F option.
+ * The resident-memory floor, from a fresh run of this binary with -F: idle
+ * once it maps every shared object that pid maps (dlopen'ed, so their
+ * relocations and constructors run; pid 0: only what this binary links),
+ * evp after it then hashed one byte through lib/digest.c, as the daemon
+ * must. nobj: the shared objects mapped.
  */
+struct sb_floor {
+	struct sb_mem	idle, evp;
+	int		nobj;
+};
+
+/* 0 with f filled, or -1. */
+int	sb_rss_floors(pid_t pid, struct sb_floor *f);
+
+/* The child side of sb_rss_floors, for a -F option: an exit code. */
 int	sb_rss_floor_main(void);
 
-/* Runs this binary with -F: the floor in kB, or -1. */
+/* sb_rss_floors(0): evp.rss in kB, or -1. */
 long	sb_rss_floor(void);
 
 #endif
