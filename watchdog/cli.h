@@ -20,6 +20,8 @@ int	cli_history(struct cli *c, int argc, char **argv);
 int	cli_diff(struct cli *c, int argc, char **argv);
 /* 0 every check ok, 1 one failed or could not tell. */
 int	cli_check(struct cli *c);
+/* sshmedic request ...: 0 done, 1 refused or failed, 69 queued. */
+int	cli_request(struct cli *c, int argc, char **argv);
 
 /* Opens the store read-mostly; 0 or EX_UNAVAILABLE after a message. */
 int	cli_open_store(struct cli *c);

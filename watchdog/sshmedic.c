@@ -25,6 +25,7 @@
 
 #define CTL_TIMEOUT_MS		30000
 #define PAUSE_DEFAULT_MS	(15 * 60 * 1000)
+#define TRY_DEFAULT_MS		(5 * 60 * 1000)
 
 static void
 usage(FILE *f)
@@ -42,6 +43,15 @@ usage(FILE *f)
 	    "  resume              end a pause now\n"
 	    "  check               run every check of the lockout catalogue, "
 	    "change nothing\n"
+	    "  try [DURATION]      the next change is reverted unless a "
+	    "protected user\n"
+	    "                      logs in within DURATION (default 5m) after "
+	    "sshd serves it\n"
+	    "  request KIND ...    reset-ssh | set-key USER KEYFILE [--replace] |\n"
+	    "                      set-password USER (hash on stdin) |\n"
+	    "                      add-sudo-user USER KEYFILE |\n"
+	    "                      remove-user USER [--keep-home] |\n"
+	    "                      expire USER DATE\n"
 	    "options: -f CONF (default %s), --json, --help, --version\n",
 	    CONF_DEFAULT_PATH);
 }
@@ -315,6 +325,21 @@ main(int argc, char **argv)
 			r = 1;
 	} else if (strcmp(cmd, "check") == 0 && argc == 1)
 		r = cli_check(&c);
+	else if (strcmp(cmd, "try") == 0 && argc <= 2) {
+		long long ms = TRY_DEFAULT_MS;
+
+		if (argc == 2 && (parse_duration_ms(argv[1], &ms) == -1 ||
+		    ms < 1000 || ms > 86400LL * 1000)) {
+			fprintf(stderr, "usage: sshmedic try [DURATION]\n"
+			    "  DURATION: 90, 30s, 5m, 1h (1 s to 1 d; default "
+			    "5m)\n");
+			r = EX_USAGE;
+		} else {
+			snprintf(req, sizeof(req), "try %lld", ms);
+			r = simple(&c, req);
+		}
+	} else if (strcmp(cmd, "request") == 0)
+		r = cli_request(&c, argc, argv);
 	else {
 		usage(stderr);
 		r = EX_USAGE;
