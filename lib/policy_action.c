@@ -258,9 +258,8 @@ action_defaults(struct pol_action_spec *a)
 {
 	if (a->timeout_ms == 0)
 		a->timeout_ms = ACT_TIMEOUT_DEFAULT;
+	/* sudoers_dir left NULL: the daemon's paths.sudoers. */
 	if (a->kind == PA_BREAKGLASS) {
-		if (a->sudoers_dir == NULL)
-			a->sudoers_dir = xstrdup("/etc/sudoers.d");
 		if (a->shell == NULL)
 			a->shell = xstrdup("/bin/bash");
 	}

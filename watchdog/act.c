@@ -174,8 +174,9 @@ act_breakglass(struct daemon *d, const struct act_req *r, struct act_out *o)
 		free(keys);
 		return -1;
 	}
-	rv = acct_add_sudo_user(d, sp->user, keys, len, sp->sudoers_dir,
-	    sp->shell, 0, r->cause_evid, r->dry, timeout_of(r), o);
+	rv = acct_add_sudo_user(d, sp->user, keys, len, sp->sudoers_dir != NULL ?
+	    sp->sudoers_dir : d->conf.sudoers_dir, sp->shell, 0, r->cause_evid,
+	    r->dry, timeout_of(r), o);
 	free(keys);
 	return rv;
 }

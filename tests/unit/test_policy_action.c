@@ -108,7 +108,7 @@ t_every_action(void **s)
 	assert_int_equal(a[6].kind, PA_BREAKGLASS);
 	assert_string_equal(a[6].user, "glass");
 	assert_string_equal(a[6].key, keyf);
-	assert_string_equal(a[6].sudoers_dir, "/etc/sudoers.d");
+	assert_null(a[6].sudoers_dir);	/* the daemon's paths.sudoers */
 	assert_string_equal(a[6].shell, "/bin/bash");
 	assert_int_equal(a[6].timeout_ms, 10000);
 	assert_string_equal(a[7].user, "glass2");
