@@ -21,6 +21,15 @@
  * already; counting them from the log as well would count them twice.
  */
 #define MSG_FAILED	"Failed publickey for "
+/*
+ * allowed_user() refuses an account before any method runs: "User %.100s
+ * not allowed because shell %.100s does not exist" (or is not executable,
+ * or "account is locked" without PAM), "User %.100s from %.100s not allowed
+ * because listed in DenyUsers" and the other Allow/Deny reasons. The name
+ * is the account's own (pw_name): no spaces.
+ */
+#define MSG_USER	"User "
+#define MSG_NOTALLOWED	" not allowed because "
 #define MSG_INVALID	"invalid user "
 #define SHA256_B64_LEN	43	/* 32 bytes, base64 without padding */
 #define MD5_HEX_LEN	47	/* 16 hex pairs and 15 colons */
@@ -361,6 +370,43 @@ parse_cert(const char *s, const char *e, struct authlog_rec *rec)
 	return 1;
 }
 
+/* "USER [from HOST] not allowed because WHY", after "User ". */
+static int
+parse_not_allowed(const char *s, const char *e, struct authlog_rec *rec)
+{
+	const char *p, *w, *h;
+	size_t n;
+
+	if ((w = memmem(s, (size_t)(e - s), MSG_NOTALLOWED,
+	    sizeof(MSG_NOTALLOWED) - 1)) == NULL)
+		return 0;
+	if ((p = memchr(s, ' ', (size_t)(w - s))) == NULL)
+		p = w;
+	n = (size_t)(p - s);
+	if (n == 0 || !name_plausible(s, n))
+		return 0;
+	if (p < w) {
+		/* " from HOST": a name (UseDNS) or an address; one token. */
+		if ((size_t)(w - p) < 7 || memcmp(p, " from ", 6) != 0)
+			return 0;
+		h = p + 6;
+		if (memchr(h, ' ', (size_t)(w - h)) != NULL || h == w)
+			return 0;
+		(void)addr_ok(h, (size_t)(w - h), rec);
+	}
+	set_user(rec, s, n);
+	w += sizeof(MSG_NOTALLOWED) - 1;
+	n = (size_t)(e - w);
+	if (n == 0)
+		return 0;
+	if (n > AUTHLOG_WHY_MAX)
+		n = AUTHLOG_WHY_MAX;
+	memcpy(rec->why, w, n);
+	rec->why[n] = '\0';
+	rec->kind = AL_NOT_ALLOWED;
+	return 1;
+}
+
 /* Predicate: see authlog.h. */
 int
 authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
@@ -376,8 +422,10 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 	/* sshd -E ends its lines with "\r\n"; syslog files with "\n". */
 	while (e > s && (e[-1] == '\n' || e[-1] == '\r'))
 		e--;
-	if ((size_t)(e - s) >= sizeof(MSG_FAILED) - 1 &&
-	    memcmp(s, MSG_FAILED, sizeof(MSG_FAILED) - 1) == 0)
+	if (((size_t)(e - s) >= sizeof(MSG_FAILED) - 1 &&
+	    memcmp(s, MSG_FAILED, sizeof(MSG_FAILED) - 1) == 0) ||
+	    ((size_t)(e - s) >= sizeof(MSG_USER) - 1 &&
+	    memcmp(s, MSG_USER, sizeof(MSG_USER) - 1) == 0))
 		m = s;
 	else if ((m = skip_classic(s, e)) != NULL ||
 	    (m = skip_rfc3339(s, e)) != NULL) {
@@ -385,6 +433,13 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 			return 0;
 	} else
 		return 0;
+	if ((size_t)(e - m) >= sizeof(MSG_USER) - 1 &&
+	    memcmp(m, MSG_USER, sizeof(MSG_USER) - 1) == 0) {
+		if (parse_not_allowed(m + sizeof(MSG_USER) - 1, e, rec))
+			return 1;
+		memset(rec, 0, sizeof(*rec));
+		return 0;
+	}
 	if ((size_t)(e - m) < sizeof(MSG_FAILED) - 1 ||
 	    memcmp(m, MSG_FAILED, sizeof(MSG_FAILED) - 1) != 0)
 		return 0;
@@ -395,10 +450,12 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 		m += sizeof(MSG_INVALID) - 1;
 	}
 	rec->invalid_user = invalid;
+	rec->kind = AL_REFUSED_KEY;
 	if (parse_right(m, e, rec))
 		return 1;
 	memset(rec, 0, sizeof(*rec));
 	rec->invalid_user = invalid;
+	rec->kind = AL_REFUSED_KEY;
 	if (parse_cert(m, e, rec))
 		return 1;
 	memset(rec, 0, sizeof(*rec));

@@ -13,7 +13,15 @@
 #define AUTHLOG_KEYTYPE_MAX	31
 #define AUTHLOG_FP_MAX		63
 
+enum authlog_kind {
+	AL_REFUSED_KEY = 1,	/* "Failed publickey for USER from ADDR ..." */
+	AL_NOT_ALLOWED,		/* "User USER [from HOST] not allowed because ..." */
+};
+
+#define AUTHLOG_WHY_MAX		127
+
 struct authlog_rec {
+	enum authlog_kind kind;
 	char	 user[AUTHLOG_USER_MAX + 1];	/* cut at AUTHLOG_USER_MAX */
 	size_t	 user_len;		/* as logged; may exceed the array */
 	char	 addr[AUTHLOG_ADDR_MAX + 1];	/* numeric, inet_pton-checked */
@@ -28,12 +36,17 @@ struct authlog_rec {
 	 * protected user. Still parsed, marked for the caller.
 	 */
 	int	 suspect;
+	/* AL_NOT_ALLOWED: sshd's reason ("shell /bin/x does not exist") */
+	char	 why[AUTHLOG_WHY_MAX + 1];
 };
 
 /*
  * Predicate: 1 when line (len bytes, no NUL needed, a trailing CR/LF
- * ignored) is sshd's report of a rejected public key, rec filled; 0 for
- * anything else, rec zeroed. A line over AUTHLOG_LINE_MAX bytes, with a
+ * ignored) is sshd's report of a rejected public key (kind AL_REFUSED_KEY)
+ * or of an account it refuses before any method runs (AL_NOT_ALLOWED:
+ * missing shell, DenyUsers, AllowGroups, a locked account without PAM;
+ * addr is "" when sshd names no host), rec filled; 0 for anything else,
+ * rec zeroed. A line over AUTHLOG_LINE_MAX bytes, with a
  * NUL, with a syslog prefix whose program is not sshd, or malformed in
  * any part is 0.
  */

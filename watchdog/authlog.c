@@ -42,7 +42,9 @@ record(struct daemon *d, const struct authlog_rec *r)
 	sm_strlcpy(e.user, r->user, sizeof(e.user));
 	sm_strlcpy(e.rhost, r->addr, sizeof(e.rhost));
 	sm_strlcpy(e.service, "sshd", sizeof(e.service));
-	sm_strlcpy(e.method, "publickey", sizeof(e.method));
+	/* "none": refused before any method (a missing shell, DenyUsers) */
+	sm_strlcpy(e.method, r->kind == AL_NOT_ALLOWED ? "none" : "publickey",
+	    sizeof(e.method));
 	/* e.key stays "": a fingerprint is not a key */
 	a->rejected++;
 	if (r->suspect) {
@@ -51,7 +53,10 @@ record(struct daemon *d, const struct authlog_rec *r)
 		debug_f("rejected %s key from %s port %d for a %s user name of "
 		    "%zu bytes (marked)", r->keytype, r->addr, r->port,
 		    r->invalid_user ? "invalid" : "valid", r->user_len);
-	} else
+	} else if (r->kind == AL_NOT_ALLOWED)
+		debug_f("sshd refused %s%s%s: %s", r->user, r->addr[0] ?
+		    " from " : "", r->addr, r->why);
+	else
 		debug_f("rejected %s key %s for %s%s from %s port %d",
 		    r->keytype, r->fingerprint, r->invalid_user ?
 		    "invalid user " : "", r->user, r->addr, r->port);

@@ -430,6 +430,46 @@ t_lengths(void **s)
 	expect_rec(line, name, "10.0.0.1", 1, "ED25519", FP1, 1, 1);
 }
 
+/* allowed_user()'s refusals, before any method runs. */
+static void
+t_not_allowed(void **s)
+{
+	struct authlog_rec r;
+
+	(void)s;
+	assert_int_equal(parse("User smt-admin not allowed because shell "
+	    "/nonexistent does not exist", &r), 1);
+	assert_int_equal(r.kind, AL_NOT_ALLOWED);
+	assert_string_equal(r.user, "smt-admin");
+	assert_string_equal(r.addr, "");
+	assert_string_equal(r.why, "shell /nonexistent does not exist");
+	assert_int_equal(parse("Dec  1 07:00:00 vm1 sshd[1]: User alice from "
+	    "10.0.0.7 not allowed because listed in DenyUsers\r\n", &r), 1);
+	assert_string_equal(r.user, "alice");
+	assert_string_equal(r.addr, "10.0.0.7");
+	assert_string_equal(r.why, "listed in DenyUsers");
+	/* a host name (UseDNS): the user counted, no address */
+	assert_int_equal(parse("User bob from host.example not allowed because "
+	    "not listed in AllowUsers", &r), 1);
+	assert_string_equal(r.user, "bob");
+	assert_string_equal(r.addr, "");
+	assert_int_equal(parse("User carol not allowed because account is "
+	    "locked", &r), 1);
+	assert_int_equal(r.kind, AL_NOT_ALLOWED);
+	/* the refused key keeps its kind */
+	assert_int_equal(parse(REAL, &r), 1);
+	assert_int_equal(r.kind, AL_REFUSED_KEY);
+	/* no reason, no name, a name with a space, a foreign tag */
+	expect_no("User alice not allowed because ");
+	expect_no("User  not allowed because shell /x does not exist");
+	expect_no("User a b not allowed because shell /x does not exist");
+	expect_no("User alice from a b not allowed because listed in DenyUsers");
+	expect_no("User alice is fine");
+	expect_no("Dec  1 07:00:00 vm1 logger[1]: User alice not allowed "
+	    "because shell /x does not exist");
+}
+
+
 int
 main(void)
 {
@@ -445,6 +485,7 @@ main(void)
 		cmocka_unit_test(t_truncated),
 		cmocka_unit_test(t_garbage),
 		cmocka_unit_test(t_lengths),
+		cmocka_unit_test(t_not_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
