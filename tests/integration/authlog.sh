@@ -2,7 +2,8 @@
 # Rejected public keys, which never reach PAM, counted from sshd's own log
 # (the sandbox's sshd -E file at LogLevel VERBOSE): each offered key once,
 # injected text never counted as the protected user, across a rotation
-# and a restart of sshmedicd exactly once; then a command source (tail -F)
+# a restart of sshmedicd, a truncation, a deleted and recreated file and
+# one missing at the start exactly once; then a command source (tail -F)
 # that the daemon restarts when it is killed.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib_guard.sh"
@@ -95,9 +96,10 @@ sm_wait_for src_has 198.51.100.7 || sm_fail "2: the real address not counted"
 src_has 192.0.2.99 && sm_fail "2: the injected address was counted"
 sm_log "2: injected user text not counted as $SM_USER"
 
-# 3. Rotation: the log moved aside while sshd still writes it (counted
-# from the moved file), then sshd restarted by sshmedicd writes a new
-# file under the name (counted from its start). Each key once.
+# 3. Rotation: the log moved aside; the next connection's sshd (sshd
+# re-executes itself per connection, and -E opens the name) writes a new
+# file under the name, read from its start after the old one to its end;
+# then sshd killed and restarted by sshmedicd. Each key once.
 mv "$LOG" "$LOG.1"
 wrong_login "$T/client/wrong"
 wait_field 3 protected_counters "$SM_USER" failures
@@ -135,7 +137,41 @@ sm_wait_for read_all || sm_fail "4: the log was not read to its end"
     sm_fail "4: this run counted $(jget authlog rejected_keys), want 2"
 sm_log "4: restart of sshmedicd: each line once"
 
-# 5. A command source: tail -F of the same file. Its restart is said in
+# 5. Truncation (sshd -E appends, so : > works as logrotate's copytruncate):
+# read again from the start. Then the file deleted and a new one written
+# under the name (by the test: sshd keeps the deleted one): its start read.
+: >"$LOG"
+wrong_login "$T/client/wrong"
+wait_field 8 protected_counters "$SM_USER" failures
+grep -q "shrank to 0 bytes" "$T/daemon.log" || sm_fail "5: truncation not said"
+rm -f "$LOG"
+printf 'Failed publickey for %s from 192.0.2.40 port 40 ssh2: ED25519 %s\n' \
+    "$SM_USER" "$FP" >"$LOG.new"
+mv "$LOG.new" "$LOG"
+wait_field 9 protected_counters "$SM_USER" failures
+sm_wait_for src_has 192.0.2.40 || sm_fail "5: the recreated file was not read"
+sm_log "5: truncated, then deleted and recreated: each line once"
+
+# 6. Missing at the start: waited for, read from its start once it
+# appears. (Not sshd's own file: each connection's sshd, re-executed with
+# -E, opens the name again and would create it; written by the test.)
+sm_stop_daemon
+mkdir -p "$T/later"
+chmod 0755 "$T/later"
+SM_CONF_EXTRA="authlog = { file = \"$T/later/auth.log\"; };"
+sm_write_conf
+sg_start_daemon_next
+wait_field waiting authlog state
+printf 'Failed publickey for %s from 192.0.2.41 port 41 ssh2: ED25519 %s\n' \
+    "$SM_USER" "$FP" >"$T/later/auth.log"
+wait_field 10 protected_counters "$SM_USER" failures
+wait_field following authlog state
+grep -q "auth.log does not exist; waiting for it" "$T/daemon.log" ||
+    sm_fail "6: not said"
+sm_wait_for src_has 192.0.2.41 || sm_fail "6: its source not counted"
+sm_log "6: a missing file waited for"
+
+# 7. A command source: tail -F of the same file. Its restart is said in
 # the log and with one event when it is killed.
 sm_stop_daemon
 SM_CONF_EXTRA="authlog = { command = [ \"/usr/bin/tail\", \"-F\", \"-n\", \"0\", \"$LOG\" ]; };"
@@ -148,27 +184,27 @@ tail_reads() {
 	echo "sshmedic-test marker" >>"$LOG"
 	status && [ "$(jget authlog lines)" -ge "$1" ]
 }
-sm_wait_for tail_reads 1 || sm_fail "5: tail does not read"
+sm_wait_for tail_reads 1 || sm_fail "7: tail does not read"
 wrong_login "$T/client/wrong"
-wait_field 8 protected_counters "$SM_USER" failures
+wait_field 11 protected_counters "$SM_USER" failures
 wait_field 1 authlog rejected_keys
 pid=$(jget authlog pid)
-case $pid in ''|null|*[!0-9]*) sm_fail "5: no pid for tail: $pid" ;; esac
+case $pid in ''|null|*[!0-9]*) sm_fail "7: no pid for tail: $pid" ;; esac
 sm_mark sshmedic-authlog-restart
 kill -KILL "$pid"
-ev=$(sm_next_event sshmedic-authlog-restart) || sm_fail "5: no restart event"
-[ "$(sm_json_field "$ev" res)" = failed ] || sm_fail "5: event: $ev"
+ev=$(sm_next_event sshmedic-authlog-restart) || sm_fail "7: no restart event"
+[ "$(sm_json_field "$ev" res)" = failed ] || sm_fail "7: event: $ev"
 wait_field 1 authlog restarts
 wait_field running authlog state
-[ "$(jget authlog pid)" != "$pid" ] || sm_fail "5: the same pid"
-grep -q 'was killed by signal 9' "$T/daemon.log" || sm_fail "5: not logged"
+[ "$(jget authlog pid)" != "$pid" ] || sm_fail "7: the same pid"
+grep -q 'was killed by signal 9' "$T/daemon.log" || sm_fail "7: not logged"
 n=$(jget authlog lines)
-sm_wait_for tail_reads $((n + 1)) || sm_fail "5: the new tail does not read"
+sm_wait_for tail_reads $((n + 1)) || sm_fail "7: the new tail does not read"
 wrong_login "$T/client/wrong"
-wait_field 9 protected_counters "$SM_USER" failures
+wait_field 12 protected_counters "$SM_USER" failures
 sm_stop_daemon
 gone() { ! pgrep -f "tail -F -n 0 $LOG" >/dev/null; }
-sm_wait_for gone || sm_fail "5: tail left running after the daemon stopped"
-sm_log "5: command source counted, restarted once with an event"
+sm_wait_for gone || sm_fail "7: tail left running after the daemon stopped"
+sm_log "7: command source counted, restarted once with an event"
 
 sm_pass
