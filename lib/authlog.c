@@ -30,6 +30,12 @@
  */
 #define MSG_USER	"User "
 #define MSG_NOTALLOWED	" not allowed because "
+/*
+ * auth-pam.c: pam_start() failed (a missing @include, an unreadable
+ * service file): the connection is dropped before any user is asked, so
+ * the line names none. Counted as a failure nobody's name is on.
+ */
+#define MSG_PAMINIT	"PAM: initialisation failed"
 #define MSG_INVALID	"invalid user "
 #define SHA256_B64_LEN	43	/* 32 bytes, base64 without padding */
 #define MD5_HEX_LEN	47	/* 16 hex pairs and 15 colons */
@@ -422,7 +428,9 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 	/* sshd -E ends its lines with "\r\n"; syslog files with "\n". */
 	while (e > s && (e[-1] == '\n' || e[-1] == '\r'))
 		e--;
-	if (((size_t)(e - s) >= sizeof(MSG_FAILED) - 1 &&
+	if (((size_t)(e - s) >= sizeof(MSG_PAMINIT) - 1 &&
+	    memcmp(s, MSG_PAMINIT, sizeof(MSG_PAMINIT) - 1) == 0) ||
+	    ((size_t)(e - s) >= sizeof(MSG_FAILED) - 1 &&
 	    memcmp(s, MSG_FAILED, sizeof(MSG_FAILED) - 1) == 0) ||
 	    ((size_t)(e - s) >= sizeof(MSG_USER) - 1 &&
 	    memcmp(s, MSG_USER, sizeof(MSG_USER) - 1) == 0))
@@ -433,6 +441,11 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 			return 0;
 	} else
 		return 0;
+	if ((size_t)(e - m) == sizeof(MSG_PAMINIT) - 1 &&
+	    memcmp(m, MSG_PAMINIT, sizeof(MSG_PAMINIT) - 1) == 0) {
+		rec->kind = AL_PAM_INIT;
+		return 1;
+	}
 	if ((size_t)(e - m) >= sizeof(MSG_USER) - 1 &&
 	    memcmp(m, MSG_USER, sizeof(MSG_USER) - 1) == 0) {
 		if (parse_not_allowed(m + sizeof(MSG_USER) - 1, e, rec))

@@ -65,6 +65,7 @@ static const struct conf_key conf_keys[] = {
 	    100, 600000, 0 },
 	{ "sshd", "vendor_config", K_PATH_OPT, F(sshd_vendor_config), 0, 0, 0 },
 	{ "sshd", "privsep_dir", K_PATH, F(sshd_privsep_dir), 0, 0, 0 },
+	{ "sshd", "pam_service", K_USER_OPT, F(sshd_pam_service), 0, 0, 0 },
 	{ "probe", "address", K_ADDR, F(probe_address), 0, 0, 0 },
 	{ "probe", "port", K_INT, F(probe_port), 1, 65535, 0 },
 	{ "probe", "interval_ms", K_INT, F(probe_interval_ms),
@@ -167,6 +168,7 @@ conf_defaults(struct sm_conf *c)
 	c->sshd_test_timeout_ms = 5000;
 	c->sshd_vendor_config = xstrdup("/usr/share/openssh/sshd_config");
 	c->sshd_privsep_dir = xstrdup("/run/sshd");
+	c->sshd_pam_service = xstrdup("sshd");
 
 	c->probe_address = xstrdup("127.0.0.1");
 	c->probe_port = 22;

@@ -31,6 +31,7 @@ struct sm_conf {
 	int	 sshd_test_timeout_ms;	/* bound on sshd -t / -T */
 	char	*sshd_vendor_config;	/* ladder step 4, "" = none */
 	char	*sshd_privsep_dir;	/* /run/sshd (S3) */
+	char	*sshd_pam_service;	/* sshd's PAM service: /etc/pam.d/NAME */
 
 	/* probe */
 	char	*probe_address;		/* numeric, 127.0.0.1 */

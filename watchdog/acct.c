@@ -17,6 +17,7 @@
 
 #include "act.h"
 #include "acct.h"
+#include "acctinfo.h"
 #include "authkeys.h"
 #include "fsutil.h"
 #include "log.h"
@@ -29,14 +30,6 @@
 #define CHPASSWD	"/usr/sbin/chpasswd"
 #define FAILLOCK_DIR	"/var/run/faillock"
 #define ESCROW_MAX	4096
-#define SHELLS		"/etc/shells"
-
-/* Days since the epoch, as shadow(5) counts. */
-static long
-today(void)
-{
-	return (long)(time(NULL) / 86400);
-}
 
 static void
 day_text(long days, char *buf, size_t len)
@@ -73,54 +66,47 @@ shadow_of(const char *user, char *hash, size_t hlen, long *expire,
 int
 acct_unlock(const char *user, int dry, int timeout_ms, struct act_out *o)
 {
-	char hash[512], when[32];
-	long expire;
-	int locked, expired, r = -1;
+	struct acctinfo ai;
+	char when[32];
 
-	if (shadow_of(user, hash, sizeof(hash), &expire, o) == -1)
-		goto out;
-	locked = hash[0] == '!';
-	expired = expire != -1 && today() >= expire;
-	day_text(expire, when, sizeof(when));
-	if (locked && strcmp(hash, "!") == 0) {
+	if (acctinfo_state(user, &ai, o->why, sizeof(o->why)) == -1)
+		return -1;
+	day_text(ai.expire_day, when, sizeof(when));
+	if (ai.only_bang) {
 		/* usermod -U would leave an empty password: never. */
 		snprintf(o->why, sizeof(o->why), "the password of %s is only "
 		    "'!': unlocking it would make the account passwordless; "
 		    "give it a password (set_password) instead", user);
-		goto out;
+		return -1;
 	}
 	if (dry) {
-		if (locked)
+		if (ai.locked)
 			sm_appendf(o->did, sizeof(o->did), "; ", "would unlock "
 			    "the password of %s", user);
-		if (expired)
+		if (ai.expired)
 			sm_appendf(o->did, sizeof(o->did), "; ", "would clear "
 			    "the expiry of %s (expired %s)", user, when);
-		r = 0;
-		goto out;
+		return 0;
 	}
-	if (locked) {
+	if (ai.locked) {
 		char *argv[] = { USERMOD, "-U", (char *)user, NULL };
 
 		if (act_tool(argv, NULL, 0, timeout_ms, NULL, o) == -1)
-			goto out;
+			return -1;
 		o->changed = 1;
 		sm_appendf(o->did, sizeof(o->did), "; ", "password of %s "
 		    "unlocked", user);
 	}
-	if (expired) {
+	if (ai.expired) {
 		char *argv[] = { CHAGE, "-E", "-1", (char *)user, NULL };
 
 		if (act_tool(argv, NULL, 0, timeout_ms, NULL, o) == -1)
-			goto out;
+			return -1;
 		o->changed = 1;
 		sm_appendf(o->did, sizeof(o->did), "; ", "expiry of %s (%s) "
 		    "cleared", user, when);
 	}
-	r = 0;
- out:
-	explicit_bzero(hash, sizeof(hash));
-	return r;
+	return 0;
 }
 
 /* See acct.h: 0/-1. */
@@ -274,60 +260,6 @@ acct_set_password(const char *user, const char *escrow, const char *hash,
 	return r;
 }
 
-/* Predicate: shell is a line of /etc/shells. */
-static int
-in_shells(const char *shell)
-{
-	char *buf, *p, *line;
-	size_t len;
-	int found = 0;
-
-	if (fs_read_file(SHELLS, 64 * 1024, 1, &buf, &len) == -1)
-		return 0;
-	for (p = buf; !found && (line = strsep(&p, "\n")) != NULL; )
-		found = line[0] == '/' && strcmp(line, shell) == 0;
-	free(buf);
-	return found;
-}
-
-/* 1 shell usable as a login shell, 0 not (why). */
-static int
-shell_usable(const char *shell, char *why, size_t wlen)
-{
-	struct stat sb;
-
-	if (shell == NULL || shell[0] != '/') {
-		snprintf(why, wlen, "login shell \"%s\" is not an absolute path",
-		    shell != NULL ? shell : "");
-		return 0;
-	}
-	if (stat(shell, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    access(shell, X_OK) == -1) {
-		snprintf(why, wlen, "login shell %s is missing or not "
-		    "executable", shell);
-		return 0;
-	}
-	if (!in_shells(shell)) {
-		snprintf(why, wlen, "login shell %s is not in %s", shell,
-		    SHELLS);
-		return 0;
-	}
-	return 1;
-}
-
-/* See acct.h: 1/0/-1. */
-int
-acct_shell_ok(const char *user, char *why, size_t wlen)
-{
-	struct passwd *pw;
-
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(why, wlen, "no such user %s", user);
-		return -1;
-	}
-	return shell_usable(pw->pw_shell, why, wlen);
-}
-
 /* See acct.h: 0/-1. */
 int
 acct_set_shell(const char *user, const char *shell, int dry, int timeout_ms,
@@ -336,13 +268,13 @@ acct_set_shell(const char *user, const char *shell, int dry, int timeout_ms,
 	char why[512];
 	int ok;
 
-	if ((ok = acct_shell_ok(user, why, sizeof(why))) == 1)
+	if ((ok = acctinfo_shell_ok(user, why, sizeof(why))) == 1)
 		return 0;
 	if (ok == -1) {
 		snprintf(o->why, sizeof(o->why), "%s", why);
 		return -1;
 	}
-	if (!shell_usable(shell, o->why, sizeof(o->why)))
+	if (!acctinfo_shell_usable(shell, o->why, sizeof(o->why)))
 		return -1;
 	if (dry) {
 		snprintf(o->did, sizeof(o->did), "would set the login shell of "

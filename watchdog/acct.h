@@ -39,12 +39,6 @@ int	acct_set_shell(const char *user, const char *shell, int dry,
 	    int timeout_ms, struct act_out *o);
 
 /*
- * Predicate with a reason: the login shell of user exists, is executable
- * and is listed in /etc/shells. 1 fine, 0 not (why), -1 no such user.
- */
-int	acct_shell_ok(const char *user, char *why, size_t wlen);
-
-/*
  * A sudo user with these public keys (text of one or more key lines,
  * checked): created when missing (home, shell, no password), the keys
  * appended to its authorized_keys, a sudoers drop-in in sudoers_dir

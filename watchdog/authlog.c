@@ -41,10 +41,12 @@ record(struct daemon *d, const struct authlog_rec *r)
 	e.kind = EVK_AUTH_FAIL;
 	sm_strlcpy(e.user, r->user, sizeof(e.user));
 	sm_strlcpy(e.rhost, r->addr, sizeof(e.rhost));
-	sm_strlcpy(e.service, "sshd", sizeof(e.service));
+	/* The stack sshd runs: what a restore_pam action would look at. */
+	sm_strlcpy(e.service, d->conf.sshd_pam_service[0] ?
+	    d->conf.sshd_pam_service : "sshd", sizeof(e.service));
 	/* "none": refused before any method (a missing shell, DenyUsers) */
-	sm_strlcpy(e.method, r->kind == AL_NOT_ALLOWED ? "none" : "publickey",
-	    sizeof(e.method));
+	sm_strlcpy(e.method, r->kind == AL_NOT_ALLOWED ? "none" :
+	    r->kind == AL_PAM_INIT ? "pam" : "publickey", sizeof(e.method));
 	/* e.key stays "": a fingerprint is not a key */
 	a->rejected++;
 	if (r->suspect) {
@@ -53,7 +55,9 @@ record(struct daemon *d, const struct authlog_rec *r)
 		debug_f("rejected %s key from %s port %d for a %s user name of "
 		    "%zu bytes (marked)", r->keytype, r->addr, r->port,
 		    r->invalid_user ? "invalid" : "valid", r->user_len);
-	} else if (r->kind == AL_NOT_ALLOWED)
+	} else if (r->kind == AL_PAM_INIT)
+		debug_f("sshd could not start PAM: a login failed, user unknown");
+	else if (r->kind == AL_NOT_ALLOWED)
 		debug_f("sshd refused %s%s%s: %s", r->user, r->addr[0] ?
 		    " from " : "", r->addr, r->why);
 	else

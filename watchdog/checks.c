@@ -426,5 +426,16 @@ const struct check_row check_catalogue[] = {
 	{ "A1", "rejected public keys are counted (sshd's log)", row_authlog,
 	    "set authlog.file (or authlog.command) in sshmedic.conf and "
 	    "LogLevel VERBOSE in sshd_config; sshmedic never edits it" },
+	{ "U1", "the protected users' keys files pass StrictModes",
+	    check_user_modes, "policy fix_modes: owner to the user, group and "
+	    "other write removed, never through a symlink" },
+	{ "U3", "no protected account is locked or expired",
+	    check_user_accounts, "policy unlock: usermod -U, chage -E -1 (a "
+	    "'!'-only password is never emptied)" },
+	{ "U6", "the protected users' login shells run and are in /etc/shells",
+	    check_user_shells, "policy set_shell: a shell of /etc/shells" },
+	{ "M3", "every module line of sshd's PAM stack loads", check_pam_stack,
+	    "policy restore_pam: the known-good copy taken at a login, only "
+	    "while the stack is broken" },
 };
 const size_t check_ncatalogue = SM_NELEM(check_catalogue);

@@ -201,7 +201,13 @@ events_record(struct daemon *d, const struct sm_event *e)
 	default:
 		return;
 	}
-	if (counters_record(&ev->counters, e->user, e->rhost, success,
+	if (!success && e->user[0] == '\0') {
+		ev->anon_ring[ev->anon_pos] = realtime_ms();
+		ev->anon_pos = (ev->anon_pos + 1) % COUNTERS_RING;
+		if (ev->anon_n < COUNTERS_RING)
+			ev->anon_n++;
+		ev->anon_failures++;
+	} else if (counters_record(&ev->counters, e->user, e->rhost, success,
 	    realtime_ms()) == -1)
 		debug_f("event %s: a name over %d characters not counted",
 		    event_kind_name(e->kind), COUNTERS_KEY_MAX);
@@ -214,6 +220,18 @@ events_record(struct daemon *d, const struct sm_event *e)
 		pamfile_on_session(d, e->service);
 	}
 	policies_on_auth(d, e);
+}
+
+/* See events.h. */
+unsigned int
+events_anon_recent(const struct events *ev, int64_t since_ms)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ev->anon_n; i++)
+		if (ev->anon_ring[i] >= since_ms)
+			n++;
+	return n;
 }
 
 /* Reads one datagram; 1 when one was read, 0 when none is pending. */

@@ -33,6 +33,14 @@ struct events {
 	int64_t		 last_save_ms;	/* monotonic */
 	int64_t		 rej_log_ms;	/* monotonic, last rejection logged */
 	uint64_t	 rej_unlogged;	/* rejections not yet logged */
+	/*
+	 * Failures no user can be named for (sshd's "PAM: initialisation
+	 * failed": the stack broke before the user was asked): the recent
+	 * ones, for no_success; not persisted.
+	 */
+	int64_t		 anon_ring[COUNTERS_RING];	/* realtime */
+	uint32_t	 anon_n, anon_pos;
+	uint64_t	 anon_failures;
 };
 
 /*
@@ -49,6 +57,9 @@ int	events_open(struct daemon *d);
  */
 struct sm_event;
 void	events_record(struct daemon *d, const struct sm_event *e);
+
+/* Failures without a user at or after since_ms, among the last COUNTERS_RING. */
+unsigned int events_anon_recent(const struct events *ev, int64_t since_ms);
 
 /* Reads the pending datagrams (at most EVENTS_BATCH). */
 void	events_handle(struct daemon *d);

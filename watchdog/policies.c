@@ -367,10 +367,12 @@ nobody_succeeds(const struct daemon *d, const struct policy *p, int64_t now,
 			return 0;
 		fails += counters_recent_failures(e, now - p->window_ms);
 	}
+	/* Logins that failed before any user was known count too. */
+	fails += events_anon_recent(&d->events, now - p->window_ms);
 	if (fails < p->failures)
 		return 0;
-	snprintf(what, wlen, "no %s user logged in for %lld s while %u of "
-	    "their logins failed", p->users != NULL ? "listed" : "protected",
+	snprintf(what, wlen, "no %s user logged in for %lld s while %u "
+	    "logins failed", p->users != NULL ? "listed" : "protected",
 	    (long long)(p->window_ms / 1000), fails);
 	return 1;
 }
@@ -436,8 +438,8 @@ policies_on_auth(struct daemon *d, const struct sm_event *e)
 			    (long long)(p->window_ms / 1000));
 			break;
 		case PT_NO_SUCCESS:
-			if (!user_in(d, p, e->user) || !nobody_succeeds(d, p,
-			    now, c.what, sizeof(c.what)))
+			if ((e->user[0] != '\0' && !user_in(d, p, e->user)) ||
+			    !nobody_succeeds(d, p, now, c.what, sizeof(c.what)))
 				continue;
 			c.anom = AUDIT_ANOM_LOGIN_FAILURES;
 			c.anom_op = "sshmedic-failures-nosuccess";

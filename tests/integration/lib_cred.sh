@@ -5,6 +5,7 @@
 
 MOD=$top_builddir/pam/.libs/pam_sshmedic.so
 SM_CRED_USERS=()
+SM_CRED_GROUPS=()
 SM_CRED_FILES=()
 SM_PAMF=
 SVC=
@@ -12,10 +13,14 @@ SVC=
 sm_cred_cleanup() {
 	local rc=$? u f
 	set +e
+	# The daemon first: an action it is taking must not make again what
+	# is removed below.
+	sm_stop_daemon
 	for u in "${SM_CRED_USERS[@]}"; do
 		pkill -KILL -u "$u" 2>/dev/null
 		userdel "$u" 2>/dev/null
 	done
+	for u in "${SM_CRED_GROUPS[@]}"; do groupdel "$u" 2>/dev/null; done
 	for f in "${SM_CRED_FILES[@]}"; do rm -rf -- "$f"; done
 	[ -n "$SM_PAMF" ] && rm -f -- "$SM_PAMF"
 	( exit "$rc" )
@@ -99,6 +104,7 @@ sm_cred_conf() {
 	sed -i -e "s|start = \\[ \"$SSHD\",|start = [ \"$T/bin/$SVC\",|" \
 	    -e "s|^protected_users = .*|protected_users = [ $users ];|" \
 	    -e "s|^\\tpolicies = \\(.*\\)|\\tpolicies = \\1\\n\\tpam = \"/etc/pam.d\";\\n\\trequests = \"$T/requests\";|" \
+	    -e "s|^\\treload = \\[ \\];|\\treload = [ ];\\n\\tpam_service = \"$SVC\";|" \
 	    "$SM_CONF"
 	grep -q "protected_users = \\[ $users \\];" "$SM_CONF" ||
 	    sm_fail "protected_users not set in $SM_CONF"
@@ -119,6 +125,18 @@ sm_cred_user() {
 	chmod 0755 "$h"
 	chmod 0700 "$h/.ssh"
 	chmod 0600 "$h/.ssh/authorized_keys"
+}
+
+# sm_cred_group NAME MEMBER...: a group of the test's own with those
+# supplementary members, removed at exit.
+sm_cred_group() {
+	local g=$1 m
+	shift
+	groupadd "$g" || sm_fail "groupadd $g"
+	SM_CRED_GROUPS+=("$g")
+	for m in "$@"; do
+		usermod -aG "$g" "$m" || sm_fail "usermod -aG $g $m"
+	done
 }
 
 # A fresh name for a test account: smt- and 8 random letters.
@@ -186,4 +204,18 @@ sm_no_secret() {
 		grep -rqF -- "$1" "$T/requests" && sm_fail "a secret is kept in $T/requests"
 	fi
 	return 0
+}
+
+# sm_cred_run USER KEY CMD...: a key login of USER running CMD; its stdout
+# on stdout, the exit status of ssh (the command's own).
+sm_cred_run() {
+	local user=$1 key=$2
+	shift 2
+	ssh -F /dev/null -i "$key" -o IdentitiesOnly=yes -o IdentityAgent=none \
+	    -o BatchMode=yes -o PasswordAuthentication=no \
+	    -o UserKnownHostsFile="$T/known_hosts" \
+	    -o GlobalKnownHostsFile=/dev/null \
+	    -o StrictHostKeyChecking=yes -o ConnectTimeout=5 \
+	    -o LogLevel=ERROR -p "$PORT" "$user@127.0.0.1" "$@" \
+	    </dev/null 2>>"$T/ssh.log"
 }

@@ -465,6 +465,15 @@ t_not_allowed(void **s)
 	expect_no("User a b not allowed because shell /x does not exist");
 	expect_no("User alice from a b not allowed because listed in DenyUsers");
 	expect_no("User alice is fine");
+	/* PAM could not start: a failure with no user named */
+	assert_int_equal(parse("PAM: initialisation failed", &r), 1);
+	assert_int_equal(r.kind, AL_PAM_INIT);
+	assert_string_equal(r.user, "");
+	assert_int_equal(parse("Dec  1 07:00:00 vm1 sshd[1]: PAM: "
+	    "initialisation failed\n", &r), 1);
+	assert_int_equal(r.kind, AL_PAM_INIT);
+	expect_no("PAM: initialisation failed for alice");
+	expect_no("Dec  1 07:00:00 vm1 su[1]: PAM: initialisation failed");
 	expect_no("Dec  1 07:00:00 vm1 logger[1]: User alice not allowed "
 	    "because shell /x does not exist");
 }
