@@ -29,15 +29,19 @@
  * the method and key only with sshd's "ExposeAuthInfo yes".
  * Options: socket=PATH (default /run/sshmedic/event.sock), debug.
  * Sending never blocks: one non-blocking datagram, sent once, no retry;
- * when nobody listens the event is dropped (the daemon counts what it gets).
+ * when nobody listens or the queue is full the event is dropped, and the
+ * drop is counted: one byte appended to the drop file beside the socket
+ * (event.drops), which sshmedicd creates and reads (never created here).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #define PAM_SM_AUTH
@@ -49,6 +53,7 @@
 #include "event.h"
 
 #define SMPAM_DEFAULT_SOCKET	"/run/sshmedic/event.sock"
+#define SMPAM_DROPS_MAX		(1024 * 1024)	/* the count saturates there */
 
 enum smpam_action {
 	ACT_NONE = 0, ACT_PREAUTH, ACT_AUTHFAIL, ACT_AUTHSUCC, ACT_DENIED
@@ -167,6 +172,35 @@ send_datagram(const char *path, const char *buf, size_t len)
 }
 
 /*
+ * Counts one dropped event: a byte appended to the socket's drop file
+ * ("X.sock" -> "X.drops"). Only an existing file of the daemon's is
+ * written (no O_CREAT, no symlink followed, no terminal); never blocks.
+ */
+static void
+count_drop(pam_handle_t *pamh, const struct smpam_opts *o)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	size_t n = strlen(o->socket);
+	struct stat st;
+	int fd;
+
+	if (n >= sizeof(path) - 8)
+		return;
+	memcpy(path, o->socket, n + 1);
+	if (n > 5 && strcmp(path + n - 5, ".sock") == 0)
+		n -= 5;
+	memcpy(path + n, ".drops", 7);
+	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size < SMPAM_DROPS_MAX && write(fd, "x", 1) != 1 && o->debug)
+		pam_syslog(pamh, LOG_DEBUG, "drop not counted in %s: %m", path);
+	close(fd);
+}
+
+/*
  * Builds and sends one event. Always returns nothing: whatever happens
  * here must not change the stack's result.
  */
@@ -208,6 +242,7 @@ report(pam_handle_t *pamh, const struct smpam_opts *o, enum event_kind kind,
 		if (o->debug)
 			pam_syslog(pamh, LOG_DEBUG, "%s: not sent to %s: %m",
 			    event_kind_name(kind), o->socket);
+		count_drop(pamh, o);
 		goto out;
 	}
 	if (o->debug)

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libaudit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "misc.h"
 #include "pamfile.h"
 #include "policies.h"
+#include "report.h"
 #include "xmalloc.h"
 
 static void
@@ -106,6 +109,51 @@ bind_socket(const char *path)
 	return -1;
 }
 
+/*
+ * The module's drop file: what it holds from before this start is
+ * reported and counted, then a fresh one is made for the module to append
+ * to (it never creates one itself).
+ */
+static void
+open_drops(struct daemon *d)
+{
+	struct events *ev = &d->events;
+	struct stat st;
+	char reason[256];
+
+	xasprintf(&ev->drops_path, "%s/event.drops", d->conf.run_dir);
+	if (lstat(ev->drops_path, &st) == 0) {
+		if (S_ISREG(st.st_mode) && st.st_size > 0) {
+			ev->lost_before = (uint64_t)st.st_size;
+			snprintf(reason, sizeof(reason), "%llu PAM events could "
+			    "not be sent to sshmedicd (not running or its queue "
+			    "full) before this start",
+			    (unsigned long long)ev->lost_before);
+			warn_f("%s", reason);
+			report_simple(AUDIT_RESP_ANOMALY, "sshmedic-events-lost", 0,
+			    0, NULL, ev->drops_path, reason, NULL);
+		}
+		if (unlink(ev->drops_path) == -1)
+			error_f("unlink %s: %s", ev->drops_path, strerror(errno));
+	}
+	if ((ev->drops_fd = open(ev->drops_path, O_RDONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
+		error_f("create %s: %s; events the module drops are not "
+		    "counted", ev->drops_path, strerror(errno));
+}
+
+/* See events.h. */
+uint64_t
+events_lost(const struct events *ev)
+{
+	struct stat st;
+	uint64_t n = ev->lost_before;
+
+	if (ev->drops_fd != -1 && fstat(ev->drops_fd, &st) == 0)
+		n += (uint64_t)st.st_size;
+	return n;
+}
+
 /* 0 on success, -1 with errno. */
 int
 events_open(struct daemon *d)
@@ -113,6 +161,8 @@ events_open(struct daemon *d)
 	struct events *ev = &d->events;
 
 	ev->fd = -1;
+	ev->drops_fd = -1;
+	open_drops(d);
 	ev->sock_path = conf_event_socket(&d->conf);
 	if (asprintf(&ev->state_path, "%s/counters", d->conf.state_dir) < 0)
 		fatal_f("asprintf");
@@ -327,6 +377,12 @@ events_close(struct daemon *d)
 		if (ev->sock_path != NULL)
 			(void)unlink(ev->sock_path);
 	}
+	/* Left in place: drops while the daemon is down are counted there. */
+	if (ev->drops_fd != -1)
+		close(ev->drops_fd);
+	ev->drops_fd = -1;
+	free(ev->drops_path);
+	ev->drops_path = NULL;
 	if (ev->have_counters)
 		counters_free(&ev->counters);
 	ev->have_counters = 0;

@@ -34,6 +34,14 @@ struct events {
 	int64_t		 rej_log_ms;	/* monotonic, last rejection logged */
 	uint64_t	 rej_unlogged;	/* rejections not yet logged */
 	/*
+	 * The module's drop file (paths.run/event.drops): one byte per event
+	 * it could not send (no daemon, queue full). Read at start (what was
+	 * lost while down), then kept open and measured.
+	 */
+	int		 drops_fd;
+	char		*drops_path;
+	uint64_t	 lost_before;	/* counted in the file found at start */
+	/*
 	 * Failures no user can be named for (sshd's "PAM: initialisation
 	 * failed": the stack broke before the user was asked): the recent
 	 * ones, for no_success; not persisted.
@@ -57,6 +65,9 @@ int	events_open(struct daemon *d);
  */
 struct sm_event;
 void	events_record(struct daemon *d, const struct sm_event *e);
+
+/* Events the module could not send, since this daemon started and before. */
+uint64_t events_lost(const struct events *ev);
 
 /* Failures without a user at or after since_ms, among the last COUNTERS_RING. */
 unsigned int events_anon_recent(const struct events *ev, int64_t since_ms);

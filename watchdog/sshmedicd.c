@@ -427,7 +427,7 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT_PATH;
 	d.lockfd = d.epfd = d.sigfd = d.timerfd = d.inofd = d.ctlfd = -1;
-	d.events.fd = -1;
+	d.events.fd = d.events.drops_fd = -1;
 	while ((ch = getopt(argc, argv, "f:DdtVh")) != -1) {
 		switch (ch) {
 		case 'f':

@@ -149,4 +149,19 @@ sm_stop_daemon
 sm_ssh_login "$SM_USER"
 sm_log "3: key login without sshmedicd: ok"
 
+# 4. What could not be sent is counted, not hidden: the module appended to
+# the drop file the daemon left; the next start reports it.
+DROPS=$T/smrun/event.drops
+[ -f "$DROPS" ] || sm_fail "4: no drop file $DROPS"
+[ "$(stat -c %s "$DROPS")" -ge 1 ] || sm_fail "4: the drop was not counted"
+lost=$(stat -c %s "$DROPS")
+sm_mark sshmedic-events-lost
+sm_start_daemon
+ev=$(sm_next_event sshmedic-events-lost) || sm_fail "4: no events-lost event"
+case $ev in *"$lost PAM events could not be sent"*) ;; *) sm_fail "4: $ev" ;; esac
+sm_ausearch_evid RESP_ANOMALY "$(sm_evid "$ev")" >/dev/null
+wait_field "$lost" events_lost
+[ "$(stat -c %s "$DROPS")" = 0 ] || sm_fail "4: the drop file was not started afresh"
+sm_log "4: $lost dropped events counted and reported at the next start"
+
 sm_pass
