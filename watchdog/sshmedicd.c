@@ -52,7 +52,7 @@ usage(void)
 	    "  -f FILE  configuration (default %s)\n"
 	    "  -D       stay in the foreground\n"
 	    "  -d       debug output to stderr (implies -D)\n"
-	    "  -t       check the configuration and exit (0 valid, 78 not)\n"
+	    "  -t       check the configuration and the policies, exit (0 valid, 78 not)\n"
 	    "  -V       print the version and exit\n", CONF_DEFAULT_PATH);
 	exit(EX_USAGE);
 }

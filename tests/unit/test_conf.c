@@ -114,6 +114,48 @@ assert_defaults(const struct sm_conf *c)
 	assert_string_equal(c->metrics_textfile, "");
 	assert_string_equal(c->authlog_file, "");
 	assert_null(c->authlog_command[0]);
+	assert_string_equal(c->sshd_pam_service, "sshd");
+	assert_int_equal(c->confirm_login, 0);
+	assert_int_equal(c->confirm_timeout_ms, 300000);
+	assert_string_equal(c->requests_dir, "/var/lib/sshmedic/requests");
+	assert_string_equal(c->pam_dir, "/etc/pam.d");
+	assert_string_equal(c->sudoers_dir, "/etc/sudoers.d");
+}
+
+/* The keys of the credential work: confirm, requests, PAM, sudoers. */
+static void
+t_credential_keys(void **s)
+{
+	struct sm_conf c;
+	char err[512];
+
+	(void)s;
+	assert_int_equal(load("guard = { confirm = \"login\"; "
+	    "confirm_timeout_ms = 1000; };\n"
+	    "sshd = { pam_service = \"sshd-test\"; };\n"
+	    "paths = { requests = \"/q\"; pam = \"/pd\"; sudoers = \"/sd\"; };\n",
+	    &c, err, sizeof(err)), 0);
+	assert_int_equal(c.confirm_login, 1);
+	assert_int_equal(c.confirm_timeout_ms, 1000);
+	assert_string_equal(c.sshd_pam_service, "sshd-test");
+	assert_string_equal(c.requests_dir, "/q");
+	assert_string_equal(c.pam_dir, "/pd");
+	assert_string_equal(c.sudoers_dir, "/sd");
+	conf_free(&c);
+	assert_int_equal(load("guard = { confirm = \"none\"; };\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.confirm_login, 0);
+	conf_free(&c);
+	expect_err("guard = {\n confirm = \"always\"; };\n", 2,
+	    "guard.confirm: \"always\" is not \"none\" or \"login\"");
+	expect_err("guard = {\n confirm = true; };\n", 2,
+	    "guard.confirm: expected a string");
+	expect_err("paths = {\n requests = \"var/req\"; };\n", 2,
+	    "not an absolute path");
+	expect_err("paths = {\n sudoers = \"\"; };\n", 2,
+	    "not an absolute path");
+	expect_err("sshd = {\n pam_service = \"../sshd\"; };\n", 2,
+	    "not a valid user name");
 }
 
 static void
@@ -255,6 +297,8 @@ static const struct numkey numkeys[] = {
 	{ "guard", "fight_limit", O(fight_limit), 1, 1000, 0 },
 	{ "guard", "fight_window_ms", O(fight_window_ms), 1000, 86400000, 0 },
 	{ "guard", "fight_backoff_ms", O(fight_backoff_ms), 0, 86400000, 0 },
+	{ "guard", "confirm_timeout_ms", O(confirm_timeout_ms), 1000, 86400000,
+	    0 },
 	{ "store", "keep_generations", O(keep_generations), 2, 10000, 0 },
 	{ "store", "keep_quarantine", O(keep_quarantine), 1, 100000, 0 },
 	{ "counters", "users", O(counters_users), 16, 1000000, 0 },
@@ -697,6 +741,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_file_checks, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_authlog, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_credential_keys, setup,
+		    teardown),
 		cmocka_unit_test(t_example_file),
 	};
 
