@@ -68,6 +68,25 @@ pi_status(uint64_t *received, uint64_t *rejected)
 	return r;
 }
 
+long long
+pi_lost(void)
+{
+	json_object *o;
+	char *reply;
+	uint64_t v;
+	long long r = -1;
+
+	if (ctl_request(ctl_sock, "status", PI_CTL_MS, &reply) == -1)
+		return -1;
+	if ((o = json_tokener_parse(reply)) != NULL) {
+		if (get_u64(o, "events_lost", &v) == 0)
+			r = (long long)v;
+		json_object_put(o);
+	}
+	free(reply);
+	return r;
+}
+
 int
 pi_wait_up(int timeout_ms)
 {

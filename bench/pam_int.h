@@ -31,6 +31,7 @@ struct bp_res {
 	double		blocked[2][NSTACK][NPHASE];
 	long long	ev_sent[2];	/* datagrams the module should send */
 	long long	ev_got[2];	/* events_received grew by this */
+	long long	ev_counted[2];	/* events_lost grew by this, or -1 */
 	double		wall_s[2];
 };
 
@@ -74,6 +75,12 @@ void	pi_setup(const char *ctl_sock, const char *event_sock);
  * request `sshmedic --json status` makes. 0, or -1 (no answer).
  */
 int	pi_status(uint64_t *received, uint64_t *rejected);
+
+/*
+ * events_lost from the same status: the drops the module counted in the
+ * daemon's drop file. -1 when the daemon does not report it.
+ */
+long long pi_lost(void);
 
 /* Polls status until it answers: 0, or -1 after timeout_ms. */
 int	pi_wait_up(int timeout_ms);

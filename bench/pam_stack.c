@@ -456,7 +456,7 @@ settled_received(uint64_t want)
 static void
 pam_child(struct bp_res *res, int callers, int n)
 {
-	long long before, after;
+	long long before, after, lost0, lost1;
 	int c;
 
 	signal(SIGINT, SIG_DFL);
@@ -472,6 +472,7 @@ pam_child(struct bp_res *res, int callers, int n)
 	for (c = 0; c < 2; c++) {
 		if ((before = settled_received(UINT64_MAX)) == -1)
 			goto nodaemon;
+		lost0 = pi_lost();
 		if (run_callers(res, c, c == 0 ? 1 : callers, n) == -1) {
 			if (res->err[0] == '\0')
 				snprintf(res->err, sizeof(res->err),
@@ -484,6 +485,9 @@ pam_child(struct bp_res *res, int callers, int n)
 		    res->ev_sent[c]))) == -1)
 			goto nodaemon;
 		res->ev_got[c] = after - before;
+		lost1 = pi_lost();
+		res->ev_counted[c] = lost0 >= 0 && lost1 >= 0 ? lost1 - lost0 :
+		    -1;
 	}
 	res->done = 1;
 	_exit(0);
