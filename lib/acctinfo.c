@@ -88,7 +88,8 @@ acctinfo_state(const char *user, struct acctinfo *ai, char *why, size_t wlen)
 		return -1;
 	}
 	ai->locked = sp->sp_pwdp != NULL && sp->sp_pwdp[0] == '!';
-	ai->only_bang = sp->sp_pwdp != NULL && strcmp(sp->sp_pwdp, "!") == 0;
+	ai->only_bang = ai->locked &&
+	    sp->sp_pwdp[strspn(sp->sp_pwdp, "!")] == '\0';
 	ai->expire_day = sp->sp_expire;
 	/* pam_unix's rule: expired from that day on; -1 never. */
 	ai->expired = sp->sp_expire != -1 &&

@@ -9,7 +9,7 @@
 
 struct acctinfo {
 	int	 locked;	/* '!' in front of the shadow hash */
-	int	 only_bang;	/* the hash is "!" alone: unlocking empties it */
+	int	 only_bang;	/* only '!'s ("!", "!!"): no password behind */
 	int	 expired;	/* the account expiry day has come */
 	long	 expire_day;	/* days since the epoch, -1 never */
 };

@@ -68,19 +68,26 @@ acct_unlock(const char *user, int dry, int timeout_ms, struct act_out *o)
 {
 	struct acctinfo ai;
 	char when[32];
+	int locked;
 
 	if (acctinfo_state(user, &ai, o->why, sizeof(o->why)) == -1)
 		return -1;
 	day_text(ai.expire_day, when, sizeof(when));
-	if (ai.only_bang) {
+	if (ai.only_bang && !ai.expired) {
 		/* usermod -U would leave an empty password: never. */
 		snprintf(o->why, sizeof(o->why), "the password of %s is only "
 		    "'!': unlocking it would make the account passwordless; "
 		    "give it a password (set_password) instead", user);
 		return -1;
 	}
+	/*
+	 * Only '!' is what Debian's useradd writes for an account without a
+	 * password: a key-only account, which its expiry alone locks out.
+	 * The expiry is cleared; the password is left as it is.
+	 */
+	locked = ai.locked && !ai.only_bang;
 	if (dry) {
-		if (ai.locked)
+		if (locked)
 			sm_appendf(o->did, sizeof(o->did), "; ", "would unlock "
 			    "the password of %s", user);
 		if (ai.expired)
@@ -88,7 +95,7 @@ acct_unlock(const char *user, int dry, int timeout_ms, struct act_out *o)
 			    "the expiry of %s (expired %s)", user, when);
 		return 0;
 	}
-	if (ai.locked) {
+	if (locked) {
 		char *argv[] = { USERMOD, "-U", (char *)user, NULL };
 
 		if (act_tool(argv, NULL, 0, timeout_ms, NULL, o) == -1)
@@ -106,6 +113,9 @@ acct_unlock(const char *user, int dry, int timeout_ms, struct act_out *o)
 		sm_appendf(o->did, sizeof(o->did), "; ", "expiry of %s (%s) "
 		    "cleared", user, when);
 	}
+	if (ai.only_bang)
+		sm_appendf(o->did, sizeof(o->did), "; ", "password of %s left "
+		    "locked: only '!', there is none to unlock", user);
 	return 0;
 }
 
