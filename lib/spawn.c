@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -182,6 +183,7 @@ static void __attribute__((noreturn))
 spawn_child(char *const argv[], char *const envp[], int infd, int outfd,
     int errfd, int reportfd)
 {
+	struct sched_param sp;
 	struct sigaction sa;
 	sigset_t none;
 	int e, sig, nullfd;
@@ -194,6 +196,12 @@ spawn_child(char *const argv[], char *const envp[], int infd, int outfd,
 		(void)sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * sshmedicd runs SCHED_BATCH, which fork passes on (RESET_ON_FORK
+	 * resets only real-time policies): sshd and the tools run normally.
+	 */
+	memset(&sp, 0, sizeof(sp));
+	(void)sched_setscheduler(0, SCHED_OTHER, &sp);
 
 	/* All pipe ends are above 2 (pipe_high): no dup2 clobbers another. */
 	if (infd == -1) {

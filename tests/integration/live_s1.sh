@@ -40,4 +40,13 @@ deaths=$(printf '%s' "$out" | python3 -c \
     'import json,sys; print(json.load(sys.stdin)["sshd_deaths"])')
 [ "$deaths" -ge 5 ] || sm_fail "status shows $deaths deaths: $out"
 sm_no_op sshmedic-sshd-failing
+
+# The daemon is a batch task (it never preempts the login that woke it);
+# the sshd it started is a normal one (SCHED_RESET_ON_FORK).
+policy() { awk '$1 == "policy" { print $3 }' "/proc/$1/sched"; }
+[ "$(policy "$SM_DAEMON_PID")" = 3 ] ||
+    sm_fail "sshmedicd policy $(policy "$SM_DAEMON_PID"), want 3 (SCHED_BATCH)"
+[ "$(policy "$(sm_sshd_pid)")" = 0 ] ||
+    sm_fail "sshd policy $(policy "$(sm_sshd_pid)"), want 0 (SCHED_OTHER)"
+sm_log "sshmedicd runs SCHED_BATCH, the sshd it started SCHED_OTHER"
 sm_pass
