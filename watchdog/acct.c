@@ -189,6 +189,7 @@ read_escrow(const char *path, char *h, size_t hlen, struct act_out *o)
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) == -1) {
 		snprintf(o->why, sizeof(o->why), "escrow %s: %s", path,
+		    errno == ELOOP ? "a symbolic link, not followed" :
 		    strerror(errno));
 		return -1;
 	}
