@@ -477,3 +477,37 @@ fs_copy_file(const char *src, const char *dst, mode_t mode)
 	errno = saved;
 	return r;
 }
+
+/* See fsutil.h. */
+void
+fs_sig_of(const char *path, struct fs_sig *s)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (lstat(path, &st) == -1)
+		return;
+	s->present = 1;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->size = st.st_size;
+	s->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	s->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL +
+	    st.st_ctim.tv_nsec;
+	s->mode = st.st_mode;
+	s->uid = st.st_uid;
+	s->gid = st.st_gid;
+}
+
+/* See fsutil.h: 1/0. */
+int
+fs_sig_equal(const struct fs_sig *a, const struct fs_sig *b)
+{
+	if (a->present != b->present)
+		return 0;
+	return !a->present || (a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	    a->ctime_ns == b->ctime_ns && a->mode == b->mode &&
+	    a->uid == b->uid && a->gid == b->gid);
+}

@@ -68,4 +68,24 @@ int	fs_split(const char *path, char **dir, char **base);
  */
 int	fs_copy_file(const char *src, const char *dst, mode_t mode);
 
+/*
+ * What lstat says of a path, to tell cheaply whether it changed: inode,
+ * size, modification and change times (chmod and chown included), mode,
+ * owner. present 0: nothing there.
+ */
+struct fs_sig {
+	int	 present;
+	dev_t	 dev;
+	ino_t	 ino;
+	off_t	 size;
+	long long mtime_ns, ctime_ns;
+	mode_t	 mode;
+	uid_t	 uid;
+	gid_t	 gid;
+};
+
+void	fs_sig_of(const char *path, struct fs_sig *s);
+/* Predicate: a and b describe the same state (1/0). */
+int	fs_sig_equal(const struct fs_sig *a, const struct fs_sig *b);
+
 #endif

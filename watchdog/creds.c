@@ -173,14 +173,86 @@ snap_has_key(const struct snap *s, const char *key)
 
 /* See creds.h. */
 void
+creds_forget(struct daemon *d)
+{
+	struct creds_state *cs = &d->creds;
+	size_t i;
+
+	for (i = 0; i < cs->nu; i++)
+		free_paths(cs->u[i].paths, cs->u[i].npaths);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* The cache slot of user (created; protected users only, so it is bounded). */
+static struct creds_ucache *
+ucache(struct daemon *d, const char *user)
+{
+	struct creds_state *cs = &d->creds;
+	struct creds_ucache *c;
+	size_t i;
+
+	for (i = 0; i < cs->nu; i++)
+		if (strcmp(cs->u[i].user, user) == 0)
+			return &cs->u[i];
+	if (cs->nu >= SM_NELEM(cs->u))
+		return NULL;
+	c = &cs->u[cs->nu++];
+	memset(c, 0, sizeof(*c));
+	sm_strlcpy(c->user, user, sizeof(c->user));
+	c->npaths = -1;
+	return c;
+}
+
+/*
+ * The keys paths of the cached slot, computed again when sshd's closure,
+ * the home or the address changed. 0, or -1 with why.
+ */
+static int
+cached_paths(struct daemon *d, struct creds_ucache *c, const char *home,
+    const char *rhost, char *why, size_t wlen)
+{
+	const char *addr = numeric_addr(rhost) ? rhost : guard_addr(d, c->user);
+
+	if (c->npaths >= 0 && strcmp(c->closure, d->guard.seen_digest) == 0 &&
+	    strcmp(c->home, home) == 0 && strcmp(c->addr, addr) == 0)
+		return 0;
+	free_paths(c->paths, c->npaths);
+	c->npaths = -1;
+	c->settled = 0;
+	if ((c->npaths = creds_keys_paths(d, c->user, addr, c->paths,
+	    CREDS_MAX_PATHS, why, wlen)) == -1)
+		return -1;
+	sm_strlcpy(c->closure, d->guard.seen_digest, sizeof(c->closure));
+	sm_strlcpy(c->home, home, sizeof(c->home));
+	sm_strlcpy(c->addr, addr, sizeof(c->addr));
+	return 0;
+}
+
+/* Predicate: the files are as they were when last matched with the snapshot. */
+static int
+unchanged(struct creds_ucache *c, struct fs_sig *now)
+{
+	int i, same = c->settled;
+
+	for (i = 0; i < c->npaths; i++) {
+		fs_sig_of(c->paths[i], &now[i]);
+		if (!fs_sig_equal(&now[i], &c->sig[i]))
+			same = 0;
+	}
+	return same;
+}
+
+/* See creds.h. */
+void
 creds_on_session(struct daemon *d, const struct sm_event *e)
 {
+	struct creds_ucache *c;
 	struct hf_user u;
 	struct snap cur, old;
-	char *paths[CREDS_MAX_PATHS], why[1024], pwbuf[CREDS_PWBUF];
+	struct fs_sig now[CREDS_MAX_PATHS];
+	char why[1024], pwbuf[CREDS_PWBUF];
 	char fp[AUTHKEYS_FP_MAX], reason[1400], files[2048] = "";
 	size_t i;
-	int n;
 
 	if (!creds_is_protected(d, e->user))
 		return;
@@ -189,17 +261,23 @@ creds_on_session(struct daemon *d, const struct sm_event *e)
 		    "snapshot", e->user, e->method[0] ? e->method : "unknown");
 		return;
 	}
-	if ((n = creds_keys_paths(d, e->user, e->rhost, paths,
-	    CREDS_MAX_PATHS, why, sizeof(why))) == -1) {
+	if ((c = ucache(d, e->user)) == NULL)
+		return;
+	if (hf_user_lookup(e->user, &u, pwbuf, sizeof(pwbuf)) == -1) {
+		error_f("getpwnam %s: %s", e->user, strerror(errno));
+		return;
+	}
+	if (cached_paths(d, c, u.home, e->rhost, why, sizeof(why)) == -1) {
 		error_f("keys of %s: %s", e->user, why);
 		return;
 	}
+	/* Taken before the files are read: a write after it shows next time. */
+	if (unchanged(c, now))
+		return;
+	c->settled = 0;
 	memset(&cur, 0, sizeof(cur));
-	if (hf_user_lookup(e->user, &u, pwbuf, sizeof(pwbuf)) == -1) {
-		error_f("getpwnam %s: %s", e->user, strerror(errno));
-		goto out;
-	}
-	if (read_current(&u, paths, n, &cur, why, sizeof(why)) == -1) {
+	if (read_current(&u, c->paths, c->npaths, &cur, why,
+	    sizeof(why)) == -1) {
 		/* Said every time: it is what stands between the user and a restore. */
 		emit_user(AUDIT_USER_MGMT, "sshmedic-keys-unsafe", 0, e->user,
 		    NULL, why, NULL);
@@ -214,7 +292,7 @@ creds_on_session(struct daemon *d, const struct sm_event *e)
 	if (snap_load(&d->store, SNAP_KEYS, e->user, &old) == 0 &&
 	    snap_same(&old, &cur)) {
 		snap_free(&old);
-		goto out;
+		goto settled;
 	}
 	snap_free(&old);
 	cur.kind = SNAP_KEYS;
@@ -239,9 +317,11 @@ creds_on_session(struct daemon *d, const struct sm_event *e)
 	    e->rhost[0] ? e->rhost : "?", fp);
 	emit_user(AUDIT_USER_MGMT, "sshmedic-keys-snapshot", 1, e->user, files,
 	    reason, NULL);
+ settled:
+	memcpy(c->sig, now, sizeof(c->sig));
+	c->settled = 1;
  out:
 	snap_free(&cur);
-	free_paths(paths, n);
 }
 
 /* What is at path now compared with the snapshot's file. */

@@ -5,13 +5,51 @@
 #ifndef SM_CREDS_H
 #define SM_CREDS_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "digest.h"
+#include "fsutil.h"
+#include "pamcheck.h"
 
 struct act_out;
 struct daemon;
 struct sm_event;
 
 #define CREDS_MAX_PATHS	8	/* AuthorizedKeysFile entries looked at */
+
+/*
+ * What the last session of a protected user left, so the next one does
+ * not run sshd -T or read and hash the files again for nothing: the keys
+ * paths sshd's config gives (for that closure, home and address), and the
+ * files' lstat when they were last found equal to the snapshot.
+ */
+struct creds_ucache {
+	char	 user[65];
+	char	 closure[DIGEST_HEX_LEN + 1];
+	char	 home[PATH_MAX];
+	char	 addr[64];
+	char	*paths[CREDS_MAX_PATHS];
+	int	 npaths;		/* -1: not known */
+	struct fs_sig sig[CREDS_MAX_PATHS];
+	int	 settled;
+};
+
+struct creds_state {
+	struct creds_ucache u[CONF_MAX_PROTECTED];
+	size_t	 nu;
+	/* sshd's PAM stack, the same way */
+	char	 pam_service[65];
+	char	 pam_files[PAMCHECK_MAX_FILES][PATH_MAX];
+	struct fs_sig pam_sig[PAMCHECK_MAX_FILES];
+	size_t	 npam;
+	int	 pam_settled;
+};
+
+/* Forgets what creds_state holds (at exit, and to look afresh). */
+void	creds_forget(struct daemon *d);
 
 /* Predicate: user is one of protected_users (1/0). */
 int	creds_is_protected(const struct daemon *d, const char *user);

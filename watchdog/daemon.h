@@ -13,6 +13,7 @@
 #include "live.h"
 #include "events.h"
 #include "policies.h"
+#include "creds.h"
 #include "authlog.h"
 
 /* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
@@ -51,6 +52,7 @@ struct daemon {
 	struct live live;
 	struct events events;
 	struct policies pol;		/* the policy engine */
+	struct creds_state creds;	/* what the last sessions proved */
 	struct authlog authlog;		/* sshd's log: rejected keys */
 	int64_t	 watchdog_ms;		/* systemd WatchdogSec / 2, 0 off */
 

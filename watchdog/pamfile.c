@@ -26,28 +26,57 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/*
+ * Predicate: service's stack files are as they were when last found equal
+ * to the snapshot (the lstat of each, taken before they were read).
+ */
+static int
+pam_unchanged(struct creds_state *cs, const char *service)
+{
+	struct fs_sig now;
+	size_t i;
+
+	if (!cs->pam_settled || strcmp(cs->pam_service, service) != 0)
+		return 0;
+	for (i = 0; i < cs->npam; i++) {
+		fs_sig_of(cs->pam_files[i], &now);
+		if (!fs_sig_equal(&now, &cs->pam_sig[i]))
+			return 0;
+	}
+	return 1;
+}
+
 /* See pamfile.h. */
 void
 pamfile_on_session(struct daemon *d, const char *service)
 {
-	char (*files)[PATH_MAX], problems[2048], *buf;
+	struct creds_state *cs = &d->creds;
+	char problems[2048], *buf;
 	struct snap cur, old;
 	struct stat sb;
 	struct report_ev ev;
 	size_t n, i, len;
 
-	if (service[0] == '\0' || pamcheck_stack(d->conf.pam_dir, service,
-	    problems, sizeof(problems)) != 1)
+	if (service[0] == '\0' || pam_unchanged(cs, service))
 		return;
-	files = xcalloc(PAMCHECK_MAX_FILES, sizeof(*files));
-	n = pamcheck_files(d->conf.pam_dir, service, files, PAMCHECK_MAX_FILES);
+	cs->pam_settled = 0;
+	sm_strlcpy(cs->pam_service, service, sizeof(cs->pam_service));
+	n = pamcheck_files(d->conf.pam_dir, service, cs->pam_files,
+	    PAMCHECK_MAX_FILES);
+	cs->npam = n;
+	for (i = 0; i < n; i++)
+		fs_sig_of(cs->pam_files[i], &cs->pam_sig[i]);
+	if (pamcheck_stack(d->conf.pam_dir, service, problems,
+	    sizeof(problems)) != 1)
+		return;
 	memset(&cur, 0, sizeof(cur));
 	for (i = 0; i < n && i < SNAP_MAX_FILES; i++) {
-		if (lstat(files[i], &sb) == -1 || fs_read_file(files[i],
-		    PAMFILE_READ_MAX, 0, &buf, &len) == -1)
+		if (lstat(cs->pam_files[i], &sb) == -1 ||
+		    fs_read_file(cs->pam_files[i], PAMFILE_READ_MAX, 0, &buf,
+		    &len) == -1)
 			goto out;
-		if (snap_add(&cur, files[i], buf, len, sb.st_uid, sb.st_gid,
-		    sb.st_mode) == -1) {
+		if (snap_add(&cur, cs->pam_files[i], buf, len, sb.st_uid,
+		    sb.st_gid, sb.st_mode) == -1) {
 			free(buf);
 			goto out;
 		}
@@ -56,6 +85,7 @@ pamfile_on_session(struct daemon *d, const char *service)
 	if (snap_load(&d->store, SNAP_PAM, service, &old) == 0 &&
 	    snap_same(&old, &cur)) {
 		snap_free(&old);
+		cs->pam_settled = 1;
 		goto out;
 	}
 	snap_free(&old);
@@ -66,6 +96,7 @@ pamfile_on_session(struct daemon *d, const char *service)
 	ev.type = AUDIT_USYS_CONFIG;
 	ev.op = "sshmedic-pam-snapshot";
 	ev.success = snap_save(&d->store, &cur) == 0;
+	cs->pam_settled = ev.success;
 	snprintf(problems, sizeof(problems), "known-good PAM stack of service "
 	    "%s (%zu files), taken at a successful login%s%s", service, cur.n,
 	    ev.success ? "" : ": not saved: ", ev.success ? "" :
@@ -74,7 +105,6 @@ pamfile_on_session(struct daemon *d, const char *service)
 	report_emit(&ev, NULL);
  out:
 	snap_free(&cur);
-	free(files);
 }
 
 /* See pamfile.h: 0/-1. */

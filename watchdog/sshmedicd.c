@@ -504,6 +504,7 @@ main(int argc, char **argv)
 	authlog_stop(&d);
 	events_close(&d);
 	policies_free(&d);
+	creds_forget(&d);
 	sock = conf_ctl_socket(&d.conf);
 	unlink(sock);
 	free(sock);
