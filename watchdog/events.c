@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -172,13 +173,12 @@ events_open(struct daemon *d)
 	return 0;
 }
 
+/* Writes the counters here and now (at exit; or when fork fails). */
 static void
-save(struct daemon *d)
+save_now(struct daemon *d)
 {
 	struct events *ev = &d->events;
 
-	if (!ev->have_counters || !ev->dirty)
-		return;
 	if (counters_save(&ev->counters, ev->state_path) == -1) {
 		ev->save_errors++;
 		error_f("save counters %s: %s", ev->state_path,
@@ -186,6 +186,69 @@ save(struct daemon *d)
 	} else
 		ev->dirty = 0;
 	ev->last_save_ms = monotime_ms();
+}
+
+/*
+ * The saving child, if any: 1 still running, 0 gone (its result counted).
+ * block waits for it (at exit).
+ */
+static int
+reap_saver(struct daemon *d, int block)
+{
+	struct events *ev = &d->events;
+	pid_t r;
+	int st;
+
+	if (ev->saver == 0)
+		return 0;
+	while ((r = waitpid(ev->saver, &st, block ? 0 : WNOHANG)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r == 0)
+		return 1;
+	if (r == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		/* Written again at the next deadline: nothing is lost but time. */
+		ev->save_errors++;
+		ev->dirty = 1;
+		error_f("save counters %s: the writer failed", ev->state_path);
+	}
+	ev->saver = 0;
+	return 0;
+}
+
+/*
+ * Hands the counters to a child that writes them (temporary, fsync,
+ * rename, fsync of the directory) while the loop goes on reading events.
+ */
+static void
+save(struct daemon *d)
+{
+	struct events *ev = &d->events;
+	pid_t pid;
+
+	if (reap_saver(d, 0)) {
+		daemon_set_deadline(d, DL_EVENTS, monotime_ms() + EVENTS_REAP_MS);
+		return;
+	}
+	if (!ev->have_counters || !ev->dirty)
+		return;
+	/* Reaped early: the next write waits for its interval still. */
+	if (monotime_ms() < ev->last_save_ms + EVENTS_SAVE_INTERVAL_MS) {
+		daemon_set_deadline(d, DL_EVENTS,
+		    ev->last_save_ms + EVENTS_SAVE_INTERVAL_MS);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		warn_f("fork: %s; counters written in the loop", strerror(errno));
+		save_now(d);
+		return;
+	}
+	if (pid == 0)
+		_exit(counters_save(&ev->counters, ev->state_path) == 0 ? 0 : 1);
+	ev->saver = pid;
+	ev->dirty = 0;
+	ev->last_save_ms = monotime_ms();
+	daemon_set_deadline(d, DL_EVENTS, monotime_ms() + EVENTS_REAP_MS);
 }
 
 /* A save is due at most once per interval after a change. */
@@ -370,7 +433,9 @@ events_close(struct daemon *d)
 {
 	struct events *ev = &d->events;
 
-	save(d);
+	(void)reap_saver(d, 1);
+	if (ev->have_counters && ev->dirty)
+		save_now(d);
 	if (ev->fd != -1) {
 		close(ev->fd);
 		ev->fd = -1;
