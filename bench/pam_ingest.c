@@ -53,7 +53,7 @@ pi_status(uint64_t *received, uint64_t *rejected)
 	uint64_t rej;
 	int r = -1;
 
-	if (ctl_request(ctl_sock, "status", PI_CTL_MS, &reply) == -1)
+	if (ctl_request(ctl_sock, "events", PI_CTL_MS, &reply) == -1)
 		return -1;
 	if ((o = json_tokener_parse(reply)) != NULL) {
 		if (get_u64(o, "events_received", received) == 0 &&
@@ -76,7 +76,7 @@ pi_lost(void)
 	uint64_t v;
 	long long r = -1;
 
-	if (ctl_request(ctl_sock, "status", PI_CTL_MS, &reply) == -1)
+	if (ctl_request(ctl_sock, "events", PI_CTL_MS, &reply) == -1)
 		return -1;
 	if ((o = json_tokener_parse(reply)) != NULL) {
 		if (get_u64(o, "events_lost", &v) == 0)
