@@ -347,38 +347,25 @@ events_anon_recent(const struct events *ev, int64_t since_ms)
 	return n;
 }
 
-/* Reads one datagram; 1 when one was read, 0 when none is pending. */
-static int
-read_one(struct daemon *d)
+/* Datagrams taken from the kernel in one recvmmsg call. */
+#define EVENTS_MMSG	16
+
+union ev_cmsg {
+	struct cmsghdr	hdr;
+	char		space[CMSG_SPACE(sizeof(struct ucred))];
+};
+
+/* One received datagram: who sent it, then what it says. */
+static void
+take_one(struct daemon *d, struct msghdr *msg, const char *buf, size_t n)
 {
 	struct events *ev = &d->events;
-	char buf[EVENT_MAX + 1];
-	union {
-		struct cmsghdr	hdr;
-		char		space[CMSG_SPACE(sizeof(struct ucred))];
-	} cm;
-	struct iovec iov;
-	struct msghdr msg;
 	struct cmsghdr *c;
 	struct ucred cred;
 	struct sm_event e;
-	ssize_t n;
 	int have_cred = 0;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = sizeof(buf);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.space;
-	msg.msg_controllen = sizeof(cm.space);
-	if ((n = recvmsg(ev->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) ==
-	    -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			error_f("recvmsg: %s", strerror(errno));
-		return 0;
-	}
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SCM_CREDENTIALS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(cred))) {
@@ -388,36 +375,67 @@ read_one(struct daemon *d)
 	}
 	if (!have_cred) {
 		reject(ev, 1, "no credentials", -1);
-		return 1;
+		return;
 	}
 	if (cred.uid != 0) {
 		reject(ev, 1, "sender not root", (long)cred.uid);
-		return 1;
+		return;
 	}
-	if ((msg.msg_flags & MSG_TRUNC) || (size_t)n > EVENT_MAX) {
+	if ((msg->msg_flags & MSG_TRUNC) || n > EVENT_MAX) {
 		reject(ev, 0, "datagram too long", -1);
-		return 1;
+		return;
 	}
-	if (event_parse(buf, (size_t)n, &e) == -1) {
+	if (event_parse(buf, n, &e) == -1) {
 		reject(ev, 0, "malformed datagram", -1);
-		return 1;
+		return;
 	}
 	ev->received++;
 	events_record(d, &e);
-	return 1;
+}
+
+/*
+ * Reads up to EVENTS_MMSG datagrams in one call (a flood costs one system
+ * call per batch, not per event). The number read, 0 when none is pending.
+ */
+static int
+read_batch(struct daemon *d)
+{
+	static char bufs[EVENTS_MMSG][EVENT_MAX + 1];
+	static union ev_cmsg cms[EVENTS_MMSG];
+	struct mmsghdr mm[EVENTS_MMSG];
+	struct iovec iov[EVENTS_MMSG];
+	int i, n;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < EVENTS_MMSG; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = cms[i].space;
+		mm[i].msg_hdr.msg_controllen = sizeof(cms[i].space);
+	}
+	if ((n = recvmmsg(d->events.fd, mm, EVENTS_MMSG, MSG_DONTWAIT |
+	    MSG_CMSG_CLOEXEC, NULL)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			error_f("recvmmsg: %s", strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		take_one(d, &mm[i].msg_hdr, bufs[i], mm[i].msg_len);
+	return n;
 }
 
 /* No return value: problems are counted and logged. */
 void
 events_handle(struct daemon *d)
 {
-	int i;
+	int got = 0, n;
 
 	if (d->events.fd == -1)
 		return;
-	for (i = 0; i < EVENTS_BATCH; i++)
-		if (!read_one(d))
-			break;
+	while (got < EVENTS_BATCH && (n = read_batch(d)) > 0)
+		got += n;
 }
 
 /* No return value. */
