@@ -36,6 +36,19 @@
  * the line names none. Counted as a failure nobody's name is on.
  */
 #define MSG_PAMINIT	"PAM: initialisation failed"
+/*
+ * auth_log() for a key sshd found in the user's keys, before the client
+ * signs with it: "Postponed publickey for USER from ADDR port N ssh2
+ * [preauth]". A "Failed publickey" of the same connection after it is a
+ * login refused after a good key (PAM's account phase, whose denial the
+ * module reports; PermitRootLogin), not a rejected key.
+ */
+#define MSG_POSTPONED	"Postponed publickey for "
+
+/* The messages a line may start with when it has no syslog prefix. */
+static const char *const bare_msgs[] = {
+	MSG_FAILED, MSG_USER, MSG_PAMINIT, MSG_POSTPONED,
+};
 #define MSG_INVALID	"invalid user "
 #define SHA256_B64_LEN	43	/* 32 bytes, base64 without padding */
 #define MD5_HEX_LEN	47	/* 16 hex pairs and 15 colons */
@@ -413,11 +426,45 @@ parse_not_allowed(const char *s, const char *e, struct authlog_rec *rec)
 	return 1;
 }
 
+/* Predicate: [s, e) starts with the string p. */
+static int
+has_prefix(const char *s, const char *e, const char *p)
+{
+	size_t n = strlen(p);
+
+	return (size_t)(e - s) >= n && memcmp(s, p, n) == 0;
+}
+
+/* "USER from ADDR port N ssh2 [preauth]", after "Postponed publickey for ". */
+static int
+parse_postponed(const char *s, const char *e, struct authlog_rec *rec)
+{
+	const char *end = e, *t;
+	size_t n;
+
+	if (!rtok(s, &end, &t, &n))
+		return 0;
+	if (tok_is(t, n, "[preauth]") && !rtok(s, &end, &t, &n))
+		return 0;
+	if (!tok_is(t, n, "ssh2") ||
+	    !rtok(s, &end, &t, &n) || !port_ok(t, n, rec) ||
+	    !rtok(s, &end, &t, &n) || !tok_is(t, n, "port") ||
+	    !rtok(s, &end, &t, &n) || !addr_ok(t, n, rec) ||
+	    !rtok(s, &end, &t, &n) || !tok_is(t, n, "from") || end == s ||
+	    !name_plausible(s, (size_t)(end - s)))
+		return 0;
+	/* Only an existing account's key is ever found: a real name. */
+	set_user(rec, s, (size_t)(end - s));
+	rec->kind = AL_POSTPONED;
+	return 1;
+}
+
 /* Predicate: see authlog.h. */
 int
 authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 {
 	const char *s = line, *e, *m;
+	size_t i;
 	int invalid = 0;
 
 	memset(rec, 0, sizeof(*rec));
@@ -428,13 +475,11 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 	/* sshd -E ends its lines with "\r\n"; syslog files with "\n". */
 	while (e > s && (e[-1] == '\n' || e[-1] == '\r'))
 		e--;
-	if (((size_t)(e - s) >= sizeof(MSG_PAMINIT) - 1 &&
-	    memcmp(s, MSG_PAMINIT, sizeof(MSG_PAMINIT) - 1) == 0) ||
-	    ((size_t)(e - s) >= sizeof(MSG_FAILED) - 1 &&
-	    memcmp(s, MSG_FAILED, sizeof(MSG_FAILED) - 1) == 0) ||
-	    ((size_t)(e - s) >= sizeof(MSG_USER) - 1 &&
-	    memcmp(s, MSG_USER, sizeof(MSG_USER) - 1) == 0))
-		m = s;
+	for (m = NULL, i = 0; m == NULL && i < SM_NELEM(bare_msgs); i++)
+		if (has_prefix(s, e, bare_msgs[i]))
+			m = s;
+	if (m != NULL)
+		;
 	else if ((m = skip_classic(s, e)) != NULL ||
 	    (m = skip_rfc3339(s, e)) != NULL) {
 		if ((m = skip_host_tag(m, e)) == NULL)
@@ -446,9 +491,14 @@ authlog_parse(const char *line, size_t len, struct authlog_rec *rec)
 		rec->kind = AL_PAM_INIT;
 		return 1;
 	}
-	if ((size_t)(e - m) >= sizeof(MSG_USER) - 1 &&
-	    memcmp(m, MSG_USER, sizeof(MSG_USER) - 1) == 0) {
+	if (has_prefix(m, e, MSG_USER)) {
 		if (parse_not_allowed(m + sizeof(MSG_USER) - 1, e, rec))
+			return 1;
+		memset(rec, 0, sizeof(*rec));
+		return 0;
+	}
+	if (has_prefix(m, e, MSG_POSTPONED)) {
+		if (parse_postponed(m + sizeof(MSG_POSTPONED) - 1, e, rec))
 			return 1;
 		memset(rec, 0, sizeof(*rec));
 		return 0;

@@ -17,6 +17,7 @@ enum authlog_kind {
 	AL_REFUSED_KEY = 1,	/* "Failed publickey for USER from ADDR ..." */
 	AL_NOT_ALLOWED,		/* "User USER [from HOST] not allowed because ..." */
 	AL_PAM_INIT,		/* "PAM: initialisation failed": no user known */
+	AL_POSTPONED,		/* "Postponed publickey for USER from ADDR port N": a good key */
 };
 
 #define AUTHLOG_WHY_MAX		127

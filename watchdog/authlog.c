@@ -81,6 +81,57 @@ count_dropped(struct daemon *d, const char *why)
 	a->drop_log_ms = now;
 }
 
+/* Predicate: r's connection had a good key (then forgotten). */
+static int
+had_good_key(struct authlog *a, const struct authlog_rec *r)
+{
+	int64_t now = monotime_ms();
+	size_t i;
+
+	for (i = 0; i < AUTHLOG_GOODKEYS; i++) {
+		struct authlog_goodkey *g = &a->good[i];
+
+		if (g->at_ms == 0 || now - g->at_ms > AUTHLOG_GOODKEY_MS ||
+		    g->port != r->port || strcmp(g->addr, r->addr) != 0 ||
+		    strcmp(g->user, r->user) != 0)
+			continue;
+		g->at_ms = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * One parsed line. sshd also writes "Failed publickey" for a key it had
+ * found good ("Postponed publickey" of the same connection) when the
+ * login is refused after it: PAM's account phase, whose denial the module
+ * counts, or PermitRootLogin. That line is no rejected key: not counted,
+ * or a denied login would count twice.
+ */
+static void
+take_line(struct daemon *d, const struct authlog_rec *r)
+{
+	struct authlog *a = &d->authlog;
+	struct authlog_goodkey *g;
+
+	if (r->kind == AL_POSTPONED) {
+		g = &a->good[a->good_next];
+		a->good_next = (a->good_next + 1) % AUTHLOG_GOODKEYS;
+		sm_strlcpy(g->user, r->user, sizeof(g->user));
+		sm_strlcpy(g->addr, r->addr, sizeof(g->addr));
+		g->port = r->port;
+		g->at_ms = monotime_ms();
+		return;
+	}
+	if (r->kind == AL_REFUSED_KEY && had_good_key(a, r)) {
+		a->refused_after++;
+		debug_f("%s from %s port %d: a good key, the login refused "
+		    "after it: not a rejected key", r->user, r->addr, r->port);
+		return;
+	}
+	record(d, r);
+}
+
 /* See authlog.h: splits n bytes into lines, each at most AUTHLOG_LINE_MAX. */
 void
 authlog_feed(struct daemon *d, const char *p, size_t n)
@@ -107,7 +158,7 @@ authlog_feed(struct daemon *d, const char *p, size_t n)
 			if (nl != NULL) {
 				a->lines++;
 				if (authlog_parse(a->buf, a->len, &r))
-					record(d, &r);
+					take_line(d, &r);
 				a->len = 0;
 			}
 		}
@@ -570,6 +621,8 @@ authlog_status_json(struct daemon *d)
 	    json_object_new_int64((int64_t)a->lines));
 	json_object_object_add(o, "rejected_keys",
 	    json_object_new_int64((int64_t)a->rejected));
+	json_object_object_add(o, "good_key_then_refused",
+	    json_object_new_int64((int64_t)a->refused_after));
 	json_object_object_add(o, "marked_users",
 	    json_object_new_int64((int64_t)a->suspect));
 	json_object_object_add(o, "dropped",

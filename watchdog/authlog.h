@@ -24,6 +24,16 @@ struct json_object;
 #define AUTHLOG_STOP_MS		1000	/* SIGTERM to SIGKILL at exit */
 #define AUTHLOG_LOG_MS		10000	/* dropped lines said at most this often */
 #define AUTHLOG_STATE_KEY	"authlog_pos"	/* store state: "DEV INO OFFSET" */
+#define AUTHLOG_GOODKEYS	32	/* connections whose key sshd found good ... */
+#define AUTHLOG_GOODKEY_MS	60000	/* ... remembered this long */
+
+/* A connection of a good key: "Postponed publickey for U from A port P". */
+struct authlog_goodkey {
+	char	 user[65];
+	char	 addr[64];
+	int	 port;
+	int64_t	 at_ms;		/* monotonic; 0 free */
+};
 
 enum authlog_src {
 	AL_OFF = 0,
@@ -38,6 +48,9 @@ struct authlog {
 	int	 dropping;	/* inside an over-long line: skip to its newline */
 	char	*chunk;		/* read buffer, AUTHLOG_READ_MAX */
 	int	 more;		/* the last read stopped at the cap */
+	struct authlog_goodkey good[AUTHLOG_GOODKEYS];	/* a ring */
+	size_t	 good_next;
+	uint64_t refused_after;	/* "Failed publickey" of a good key: not counted */
 
 	uint64_t lines;		/* complete lines read */
 	uint64_t rejected;	/* rejected keys handed to events_record */

@@ -284,8 +284,6 @@ t_other_messages(void **s)
 	(void)s;
 	expect_no("Accepted publickey for smt-admin from 127.0.0.1 port 51778 "
 	    "ssh2: ED25519 " FP2);
-	expect_no("Postponed publickey for smt-admin from 127.0.0.1 port 1 "
-	    "ssh2 [preauth]");
 	expect_no("Partial publickey for smt-admin from 127.0.0.1 port 1 "
 	    "ssh2: ED25519 " FP2);
 	/* PAM reports these already (pam_sshmedic.so): never twice */
@@ -465,6 +463,19 @@ t_not_allowed(void **s)
 	expect_no("User a b not allowed because shell /x does not exist");
 	expect_no("User alice from a b not allowed because listed in DenyUsers");
 	expect_no("User alice is fine");
+	/* a key sshd found good: its connection's later failure is no rejection */
+	assert_int_equal(parse("Postponed publickey for smt-admin from "
+	    "127.0.0.1 port 4242 ssh2 [preauth]", &r), 1);
+	assert_int_equal(r.kind, AL_POSTPONED);
+	assert_string_equal(r.user, "smt-admin");
+	assert_string_equal(r.addr, "127.0.0.1");
+	assert_int_equal(r.port, 4242);
+	assert_int_equal(parse("Dec  1 07:00:00 vm1 sshd[1]: Postponed publickey "
+	    "for bob from ::1 port 22 ssh2\n", &r), 1);
+	assert_int_equal(r.port, 22);
+	expect_no("Postponed publickey for a b from 127.0.0.1 port 1 ssh2");
+	expect_no("Postponed publickey for bob from nohost port 1 ssh2");
+	expect_no("Postponed publickey for bob from 127.0.0.1 port 1");
 	/* PAM could not start: a failure with no user named */
 	assert_int_equal(parse("PAM: initialisation failed", &r), 1);
 	assert_int_equal(r.kind, AL_PAM_INIT);
