@@ -293,6 +293,55 @@ sysctl_long(const char *path)
 	return parse_ll(buf, 0, LONG_MAX, &v) == -1 ? -1 : (long)v;
 }
 
+#define QLEN_PATH	"/proc/sys/net/unix/max_dgram_qlen"
+#define QLEN_SYSTEMD	512	/* systemd sets at least this at every boot */
+
+static long qlen_saved = -1;
+
+/* Writes v to QLEN_PATH; 0/-1. */
+static int
+qlen_write(long v)
+{
+	char buf[32];
+	int fd, n, r;
+
+	if ((fd = open(QLEN_PATH, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%ld\n", v);
+	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+static void
+qlen_restore(void)
+{
+	if (qlen_saved >= 0 && qlen_write(qlen_saved) == -1)
+		fprintf(stderr, "bench/pam: could not restore %s to %ld\n",
+		    QLEN_PATH, qlen_saved);
+}
+
+/*
+ * The daemon's queue is the kernel's max_dgram_qlen, read when its socket
+ * is made. Debian 12 boots under systemd, which sets 512 (Linux 6.5 made
+ * that the default); a VM without systemd keeps the old 10. -q sets the
+ * value for the run (0: the system's), restored at exit.
+ */
+static void
+qlen_set(long want)
+{
+	long cur = sysctl_long(QLEN_PATH);
+
+	if (want == 0 || cur == want)
+		return;
+	qlen_saved = cur;
+	atexit(qlen_restore);
+	if (qlen_write(want) == -1)
+		sb_die(QLEN_PATH);
+	printf("net.unix.max_dgram_qlen %ld -> %ld for this run (as systemd "
+	    "sets it at boot; restored at exit)\n", cur, want);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -306,10 +355,11 @@ main(int argc, char **argv)
 	double status_ms;
 	pid_t dpid;
 	int ch, n = 2000, callers = 64, st, ev_ok;
+	long qlen = QLEN_SYSTEMD;
 
 	sb_sshmedicd_path(argv[0], sshmedicd, sizeof(sshmedicd));
 	module_path(argv[0], module, sizeof(module));
-	while ((ch = getopt(argc, argv, "Fkn:t:m:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "Fkn:q:t:m:s:")) != -1) {
 		switch (ch) {
 		case 'F':
 			return sb_rss_floor_main();
@@ -329,14 +379,19 @@ main(int argc, char **argv)
 		case 'm':
 			snprintf(module, sizeof(module), "%s", optarg);
 			break;
+		case 'q':
+			if (parse_ll(optarg, 0, 1000000, &v) == -1)
+				goto usage;
+			qlen = (long)v;
+			break;
 		case 's':
 			snprintf(sshmedicd, sizeof(sshmedicd), "%s", optarg);
 			break;
 		default:
  usage:
 			fprintf(stderr, "usage: bench/pam [-n CALLS>=100] "
-			    "[-t THREADS>=2] [-m pam_sshmedic.so] "
-			    "[-s sshmedicd] [-k]\n");
+			    "[-t THREADS>=2] [-q QLEN (0: the system's)] "
+			    "[-m pam_sshmedic.so] [-s sshmedicd] [-k]\n");
 			return 64;
 		}
 	}
@@ -353,6 +408,7 @@ main(int argc, char **argv)
 		sb_die(sshmedicd);
 
 	sb_init("bench/pam", 0);
+	qlen_set(qlen);
 	snprintf(p, sizeof(p), "%s/pam.d", sb_dir);
 	if (mkdir(p, 0755) == -1)
 		sb_die(p);
