@@ -139,7 +139,8 @@ check_user_accounts(struct check_ctx *x, char *detail, size_t len)
 			sm_appendf(detail, len, "; ", "%s: account expired", u);
 			st = CHK_FAIL;
 		}
-		if (ai.locked) {
+		/* "!" alone is a key-only account (Debian's useradd), not a lock. */
+		if (ai.locked && !ai.only_bang) {
 			/* Key logins still work under PAM; passwords do not. */
 			sm_appendf(detail, len, "; ", "%s: password locked", u);
 			if (st == CHK_OK)
