@@ -129,6 +129,45 @@ add_events(struct daemon *d, json_object *o)
 	json_object_object_add(o, "protected_counters", prot);
 }
 
+/*
+ * The policy engine: what is loaded, what the last reading of the
+ * directory refused, what it did since the start.
+ */
+static void
+add_policies(struct daemon *d, json_object *o)
+{
+	const struct policies *P = &d->pol;
+	json_object *p, *names, *refused;
+	size_t i;
+
+	p = json_object_new_object();
+	json_object_object_add(p, "loaded",
+	    json_object_new_int64((int64_t)P->set.n));
+	names = json_object_new_array();
+	for (i = 0; i < P->set.n; i++)
+		json_object_array_add(names,
+		    json_object_new_string(P->set.p[i].name));
+	json_object_object_add(p, "names", names);
+	refused = json_object_new_array();
+	for (i = 0; i < P->set.nerrors; i++)
+		json_object_array_add(refused,
+		    json_object_new_string(P->set.errors[i]));
+	json_object_object_add(p, "refused", refused);
+	json_object_object_add(p, "reload_refused",
+	    json_object_new_boolean(P->stale));
+	json_object_object_add(p, "fired",
+	    json_object_new_int64((int64_t)P->fired));
+	json_object_object_add(p, "dry_runs",
+	    json_object_new_int64((int64_t)P->dry_runs));
+	json_object_object_add(p, "suppressed",
+	    json_object_new_int64((int64_t)P->suppressed));
+	json_object_object_add(p, "actions_ok",
+	    json_object_new_int64((int64_t)P->actions_ok));
+	json_object_object_add(p, "actions_failed",
+	    json_object_new_int64((int64_t)P->actions_failed));
+	json_object_object_add(o, "policies", p);
+}
+
 static void
 add_status(struct daemon *d, json_object *o)
 {
@@ -189,6 +228,7 @@ add_status(struct daemon *d, json_object *o)
 	json_object_object_add(o, "closure", files);
 	add_events(d, o);
 	json_object_object_add(o, "authlog", authlog_status_json(d));
+	add_policies(d, o);
 }
 
 /* Runs one request; fills o. */

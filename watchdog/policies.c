@@ -183,9 +183,17 @@ policies_load(struct daemon *d, int reload)
 		    reason, NULL, NULL);
 	}
 	if (reload && (r == -1 || ns.nerrors > 0)) {
+		/* The set stays; status shows what this reading refused. */
+		sm_strv_free(P->set.errors, P->set.nerrors);
+		P->set.errors = ns.errors;
+		P->set.nerrors = ns.nerrors;
+		ns.errors = NULL;
+		ns.nerrors = 0;
+		P->stale = 1;
 		policy_set_free(&ns);
 		return;
 	}
+	P->stale = 0;
 	if (P->set.n > 0 && P->run != NULL)
 		state_save(d);	/* the cooldowns of the old set, kept by name */
 	policy_set_free(&P->set);

@@ -38,6 +38,9 @@ struct policies {
 	int		 busy;		/* actions running: what they cause is
 					   not evaluated again */
 	char		*state_path;
+	int		 stale;		/* the last reload was refused: set is
+					   older than the files; set.errors
+					   are that reload's refusals */
 	unsigned long	 fired;
 	unsigned long	 suppressed;
 	unsigned long	 dry_runs;
