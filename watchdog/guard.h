@@ -101,7 +101,8 @@ void	guard_on_login(struct daemon *d, const char *who, long pid);
  * For the ladder (live.c). guard_restore_now puts the newest usable
  * generation back at once, without grace or fight backoff: 0 restored, -1
  * not. guard_vendor_reset quarantines the closure and installs
- * sshd.vendor_config as the main file: 0 done, -1 not (msg says why).
+ * sshd.vendor_config as the main file, its record giving why ("ladder
+ * step 4", "policy NAME"): 0 done, -1 not (msg says why).
  */
 int	guard_restore_now(struct daemon *d, const char *why);
 /*
@@ -112,7 +113,8 @@ int	guard_restore_now(struct daemon *d, const char *why);
  */
 int	guard_reset(struct daemon *d, int to_vendor, const char *why,
 	    int *changed, char *msg, size_t len);
-int	guard_vendor_reset(struct daemon *d, char *msg, size_t len);
+int	guard_vendor_reset(struct daemon *d, const char *why, char *msg,
+	    size_t len);
 /*
  * The ladder brought sshd back on what is on disk now (repaired host keys,
  * the vendor default): that closure is served, so it becomes the newest

@@ -500,7 +500,7 @@ guard_reset(struct daemon *d, int to_vendor, const char *why, int *changed,
 
 	*changed = 0;
 	if (to_vendor) {
-		if (guard_vendor_reset(d, msg, len) == -1)
+		if (guard_vendor_reset(d, why, msg, len) == -1)
 			return -1;
 		*changed = 1;
 	} else {
@@ -531,7 +531,7 @@ guard_reset(struct daemon *d, int to_vendor, const char *why, int *changed,
 }
 
 int
-guard_vendor_reset(struct daemon *d, char *msg, size_t len)
+guard_vendor_reset(struct daemon *d, const char *why, char *msg, size_t len)
 {
 	struct guard *g = &d->guard;
 	struct closure cl;
@@ -549,8 +549,8 @@ guard_vendor_reset(struct daemon *d, char *msg, size_t len)
 		return -1;
 	}
 	random_id(evid);
-	snprintf(reason, sizeof(reason), "ladder step 4: replaced by the vendor "
-	    "default %s", d->conf.sshd_vendor_config);
+	snprintf(reason, sizeof(reason), "%.100s: replaced by the vendor "
+	    "default %s", why, d->conf.sshd_vendor_config);
 	/*
 	 * Every file of the failing closure goes to quarantine first; the
 	 * included ones are then removed so the vendor default stands alone.

@@ -387,7 +387,7 @@ climb(struct daemon *d, char *did, size_t len)
 		repair_all(d, did, len);
 		break;
 	case LADDER_VENDOR:
-		if (guard_vendor_reset(d, did, len) == -1)
+		if (guard_vendor_reset(d, "ladder step 4", did, len) == -1)
 			return -1;
 		break;
 	default:

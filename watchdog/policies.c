@@ -99,15 +99,24 @@ state_save(struct daemon *d)
 {
 	struct policies *P = &d->pol;
 	struct store_sbuf b = { NULL, 0, 0 };
+	const struct pol_run *run;
 	size_t i, j;
+	int64_t ms;
 
 	store_sbuf_addf(&b, "%s\n", STATE_MAGIC);
-	for (i = 0; i < P->set.n; i++)
+	for (i = 0; i < P->set.n; i++) {
+		run = &P->run[i];
 		for (j = 0; j < POL_CD_SLOTS; j++)
-			if (P->run[i].cd[j].last_ms != 0)
+			if (run->cd[j].last_ms != 0)
 				store_sbuf_addf(&b, "cd %s %s %lld\n",
-				    P->set.p[i].name, P->run[i].cd[j].subj,
-				    (long long)P->run[i].cd[j].last_ms);
+				    P->set.p[i].name, run->cd[j].subj,
+				    (long long)run->cd[j].last_ms);
+		/* The burst ring, oldest first, so that it refills in order. */
+		for (j = 0; j < POL_BURST; j++)
+			if ((ms = run->fired_at[(run->pos + j) % POL_BURST]) != 0)
+				store_sbuf_addf(&b, "fired %s %lld\n",
+				    P->set.p[i].name, (long long)ms);
+	}
 	store_sbuf_addf(&b, "end\n");
 	if (fs_write_atomic(P->state_path, b.p, b.len, (uid_t)-1, (gid_t)-1,
 	    0600) == -1)
@@ -115,12 +124,16 @@ state_save(struct daemon *d)
 	free(b.p);
 }
 
-/* Reads the cooldowns of the policies loaded now; the rest is dropped. */
+/*
+ * Reads the cooldowns and recent firings of the policies loaded now; the
+ * rest is dropped.
+ */
 static void
 state_load(struct daemon *d)
 {
 	struct policies *P = &d->pol;
 	char *buf, *cur, *line, *f[4], *p;
+	struct pol_run *run;
 	struct pol_cd *cd;
 	long long ms;
 	size_t len, i, k;
@@ -142,16 +155,23 @@ state_load(struct daemon *d)
 		p = line;
 		for (k = 0; k < 4 && (f[k] = strsep(&p, " ")) != NULL; k++)
 			;
-		if (k != 4 || p != NULL || strcmp(f[0], "cd") != 0 ||
-		    !subj_ok(f[2]) || parse_ll(f[3], 1, INT64_MAX, &ms) == -1)
+		/* "cd NAME SUBJECT MS" or "fired NAME MS" */
+		if (k < 3 || p != NULL ||
+		    parse_ll(f[k - 1], 1, INT64_MAX, &ms) == -1)
 			continue;
 		for (i = 0; i < P->set.n; i++)
 			if (strcmp(P->set.p[i].name, f[1]) == 0)
 				break;
 		if (i == P->set.n)
 			continue;
-		if ((cd = cd_find(&P->run[i], f[2], 1)) != NULL)
+		run = &P->run[i];
+		if (k == 4 && strcmp(f[0], "cd") == 0 && subj_ok(f[2]) &&
+		    (cd = cd_find(run, f[2], 1)) != NULL)
 			cd->last_ms = ms;
+		else if (k == 3 && strcmp(f[0], "fired") == 0) {
+			run->fired_at[run->pos] = ms;
+			run->pos = (run->pos + 1) % POL_BURST;
+		}
 	}
  out:
 	free(buf);
@@ -524,5 +544,6 @@ policies_on_request(struct daemon *d, const char *kind, const char *user,
 	snprintf(what, sizeof(what), "request %s%s%s (event %s) processed",
 	    kind, user != NULL ? " for " : "", user != NULL ? user : "",
 	    evid != NULL ? evid : "-");
-	fire_all(d, PT_REQUEST, what, kind, NULL);
+	/* The account is the subject: its cooldown, SSHMEDIC_USER, acct=. */
+	fire_all(d, PT_REQUEST, what, kind, user);
 }

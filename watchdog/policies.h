@@ -53,7 +53,8 @@ struct policies {
  * reported (USYS_CONFIG sshmedic-policy-refused, FILE:LINE: reason). At
  * start the valid files load and the refused ones are left out; on a
  * reload with any refused file the running set is kept whole, as an
- * invalid sshmedic.conf is. Cooldowns are kept across reloads and restarts.
+ * invalid sshmedic.conf is. Cooldowns and the recent firings the burst
+ * limit counts are kept by name across reloads and restarts.
  */
 void	policies_load(struct daemon *d, int reload);
 void	policies_free(struct daemon *d);
