@@ -196,10 +196,11 @@ main(int argc, char **argv)
 	    "probe = { address = \"127.0.0.1\"; port = %d; interval_ms = 0; };\n"
 	    "guard = { debounce_ms = 0; grace_ms = 0; fight_limit = 1000; };\n"
 	    "protected_users = [ \"root\" ];\n"
-	    "paths = { state = \"%s/state\"; run = \"%s/run\"; policies = \"%s/policies.d\"; };\n"
+	    "paths = { state = \"%s/state\"; run = \"%s/run\"; policies = \"%s/policies.d\";\n"
+	    "  requests = \"%s/requests\"; };\n"
 	    "log = { json = \"%s/events.json\"; audit = false; syslog = false; };\n",
 	    conf, sb_dir, sb_dir, SSHD_PATH, conf, port, sb_dir, sb_dir, sb_dir,
-	    sb_dir);
+	    sb_dir, sb_dir);
 	sb_put("sshmedic.conf", text, 0600);
 
 	if ((ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||

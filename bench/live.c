@@ -257,10 +257,10 @@ medic_conf(void)
 	    "  burst_window_ms = 1000; vendor_default = false; };\n"
 	    "protected_users = [ \"root\" ];\n"
 	    "paths = { state = \"%s/state\"; run = \"%s/run\"; "
-	    "policies = \"%s/policies.d\"; };\n"
+	    "policies = \"%s/policies.d\"; requests = \"%s/requests\"; };\n"
 	    "log = { json = \"%s/events.json\"; audit = false; syslog = false; };\n",
 	    conf, sb_dir, pidfile, SSHD_PATH, conf, port, sb_dir, sb_dir,
-	    sb_dir, sb_dir);
+	    sb_dir, sb_dir, sb_dir);
 	sb_put("sshmedic.conf", text, 0600);
 }
 

@@ -88,11 +88,11 @@ start_daemon(const char *sshmedicd, pid_t *pid)
 	    "probe = { address = \"127.0.0.1\"; port = %d; interval_ms = 0; };\n"
 	    "protected_users = [ \"" BP_USER "\" ];\n"
 	    "paths = { state = \"%s/state\"; run = \"%s/run\"; "
-	    "policies = \"%s/policies.d\"; };\n"
+	    "policies = \"%s/policies.d\"; requests = \"%s/requests\"; };\n"
 	    "log = { json = \"%s/events.json\"; audit = false; "
 	    "syslog = false; };\n",
 	    conf, sb_dir, sb_dir, SSHD_PATH, conf, port, sb_dir, sb_dir,
-	    sb_dir, sb_dir);
+	    sb_dir, sb_dir, sb_dir);
 	sb_put("sshmedic.conf", text, 0600);
 	snprintf(p, sizeof(p), "%s/sshmedic.conf", sb_dir);
 	*pid = sb_spawn(dargv, "sshmedicd.log");

@@ -243,8 +243,16 @@ save(struct daemon *d)
 		save_now(d);
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		/*
+		 * The pidfile's lock is the daemon's alone: held through this
+		 * descriptor too, it would outlive a killed daemon by the
+		 * write's time and refuse the next start (exit 75).
+		 */
+		if (d->lockfd != -1)
+			close(d->lockfd);
 		_exit(counters_save(&ev->counters, ev->state_path) == 0 ? 0 : 1);
+	}
 	ev->saver = pid;
 	ev->dirty = 0;
 	ev->last_save_ms = monotime_ms();

@@ -485,9 +485,12 @@ int
 guard_restore_now(struct daemon *d, const char *why)
 {
 	char reason[1024];
+	int r;
 
 	snprintf(reason, sizeof(reason), "sshd could not start: %s", why);
-	return restore_latest(d, reason);
+	if ((r = restore_latest(d, reason)) == 0)
+		policies_on_rollback(d, d->guard.good_gen, 1, reason);
+	return r;
 }
 
 int

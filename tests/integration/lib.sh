@@ -283,6 +283,7 @@ paths = {
 	state = "$T/state";
 	run = "$T/smrun";
 	policies = "$T/policies.d";
+	requests = "$T/requests";
 };
 log = {
 	json = "$T/events.json";

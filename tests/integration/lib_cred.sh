@@ -103,7 +103,7 @@ sm_cred_conf() {
 	SM_CONF_EXTRA="authlog = { file = \"$T/sshd.log\"; };" sm_write_conf
 	sed -i -e "s|start = \\[ \"$SSHD\",|start = [ \"$T/bin/$SVC\",|" \
 	    -e "s|^protected_users = .*|protected_users = [ $users ];|" \
-	    -e "s|^\\tpolicies = \\(.*\\)|\\tpolicies = \\1\\n\\tpam = \"/etc/pam.d\";\\n\\trequests = \"$T/requests\";|" \
+	    -e "s|^\\tpolicies = \\(.*\\)|\\tpolicies = \\1\\n\\tpam = \"/etc/pam.d\";|" \
 	    -e "s|^\\treload = \\[ \\];|\\treload = [ ];\\n\\tpam_service = \"$SVC\";|" \
 	    "$SM_CONF"
 	grep -q "protected_users = \\[ $users \\];" "$SM_CONF" ||
