@@ -117,7 +117,7 @@ field(json_object *o, const char *k)
 static int
 cmd_status(struct cli *c)
 {
-	json_object *o, *cl;
+	json_object *o, *cl, *pol, *v;
 	struct manifest m;
 	long long until;
 	char val[32];
@@ -187,6 +187,16 @@ cmd_status(struct cli *c)
 	printf("counters:     %s rollbacks, %s rejections, %s promotions\n",
 	    field(o, "rollbacks"), field(o, "rejections"),
 	    field(o, "promotions"));
+	if (json_object_object_get_ex(o, "policies", &pol) && pol != NULL)
+		printf("policies:     %s loaded, %zu files refused, %s fired, "
+		    "%s suppressed, %s actions failed\n", field(pol, "loaded"),
+		    json_object_object_get_ex(pol, "refused", &v) ?
+		    json_object_array_length(v) : 0, field(pol, "fired"),
+		    field(pol, "suppressed"), field(pol, "actions_failed"));
+	if (strcmp(field(o, "events_lost"), "-") != 0)
+		printf("PAM events:   %s received, %s rejected, %s lost\n",
+		    field(o, "events_received"), field(o, "events_rejected"),
+		    field(o, "events_lost"));
 	printf("audit:        %s (%s records lost)\n",
 	    strcmp(field(o, "audit"), "true") == 0 ? "on" : "OFF",
 	    field(o, "records_lost"));
