@@ -99,6 +99,8 @@ add_events(struct daemon *d, json_object *o)
 	    json_object_new_int64((int64_t)ev->rejected));
 	json_object_object_add(o, "events_lost",
 	    json_object_new_int64((int64_t)events_lost(ev)));
+	json_object_object_add(o, "events_other_service",
+	    json_object_new_int64((int64_t)ev->other_service));
 	if (!ev->have_counters)
 		return;
 	json_object_object_add(o, "counters_users",

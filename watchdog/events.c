@@ -398,6 +398,18 @@ take_one(struct daemon *d, struct msghdr *msg, const char *buf, size_t n)
 		return;
 	}
 	ev->received++;
+	/*
+	 * Only sshd's own stack speaks for SSH logins: the module put in a
+	 * shared common-auth (su, login, sudo) must not make a mistyped sudo
+	 * password restore someone's keys.
+	 */
+	if (strcmp(e.service, d->conf.sshd_pam_service[0] ?
+	    d->conf.sshd_pam_service : "sshd") != 0) {
+		ev->other_service++;
+		debug_f("event from PAM service %s (not sshd.pam_service): "
+		    "not counted", e.service);
+		return;
+	}
 	events_record(d, &e);
 }
 

@@ -35,6 +35,7 @@ struct events {
 	uint64_t	 rejected;	/* refused: credentials or format */
 	uint64_t	 rejected_cred;
 	uint64_t	 rejected_format;
+	uint64_t	 other_service;	/* from a PAM service that is not sshd's */
 	uint64_t	 save_errors;
 	int		 dirty;		/* counters changed since the last save */
 	pid_t		 saver;		/* the child writing them now, 0 none */

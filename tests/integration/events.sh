@@ -27,9 +27,9 @@ chmod 0711 "$T/smrun"
 cat >"$T/send.py" <<'PY'
 import socket, sys
 
-def ev(kind, user, rhost):
-    return ("SMEV 1\nkind=%s\nuser=%s\nrhost=%s\nservice=sshd\nmethod=\n"
-            "key=\npid=1\ncode=0\n" % (kind, user, rhost)).encode()
+def ev(kind, user, rhost, service="sshd"):
+    return ("SMEV 1\nkind=%s\nuser=%s\nrhost=%s\nservice=%s\nmethod=\n"
+            "key=\npid=1\ncode=0\n" % (kind, user, rhost, service)).encode()
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.connect(sys.argv[1])
@@ -37,6 +37,8 @@ mode = sys.argv[2]
 if mode == "one":		# one KIND USER RHOST COUNT
     for _ in range(int(sys.argv[6])):
         s.send(ev(sys.argv[3], sys.argv[4], sys.argv[5]))
+elif mode == "svc":		# svc SERVICE KIND USER RHOST: another PAM service
+    s.send(ev(sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[3]))
 elif mode == "raw":		# raw: the bytes of stdin as one datagram
     s.send(sys.stdin.buffer.read())
 elif mode == "big":		# over EVENT_MAX
@@ -81,11 +83,20 @@ wait_field 3 protected_counters "$SM_USER" failures
 [ "$(jget events_rejected)" = 0 ] || sm_fail "1: rejected"
 sm_log "1: root's datagrams counted"
 
+# 1b. Another PAM service's events (the module in a shared common-auth:
+# su, sudo) are received but not counted as SSH logins.
+send svc sudo auth_fail "$SM_USER" 192.0.2.9 || sm_fail "1b: send"
+wait_field 5 events_received
+wait_field 1 events_other_service
+[ "$(jget protected_counters "$SM_USER" failures)" = 3 ] ||
+    sm_fail "1b: a sudo failure was counted for ssh"
+sm_log "1b: another PAM service's event not counted"
+
 # 2. The same datagram from nobody: rejected by its credentials.
 runuser -u nobody -- python3 "$T/send.py" "$SOCK" one auth_fail "$SM_USER" \
     192.0.2.8 2 || sm_fail "2: nobody could not send"
 wait_field 2 events_rejected
-[ "$(jget events_received)" = 4 ] || sm_fail "2: a forged datagram was counted"
+[ "$(jget events_received)" = 5 ] || sm_fail "2: a forged datagram was counted"
 [ "$(jget protected_counters "$SM_USER" failures)" = 3 ] ||
     sm_fail "2: forged failures counted"
 grep -q 'sender not root (uid' "$T/daemon.log" || sm_fail "2: not logged"
@@ -100,7 +111,7 @@ printf 'SMEV 1\nkind=auth_fail\nuser=a\n' | send raw || sm_fail "3: send"
 send raw </dev/null || sm_fail "3: send"
 send big || sm_fail "3: send"
 wait_field 7 events_rejected
-[ "$(jget events_received)" = 4 ] || sm_fail "3: a malformed datagram was counted"
+[ "$(jget events_received)" = 5 ] || sm_fail "3: a malformed datagram was counted"
 # Rejections are logged at most once per 10 s: 7 rejections, 1 or 2 lines.
 n=$(grep -c 'event rejected' "$T/daemon.log")
 [ "$n" -ge 1 ] && [ "$n" -le 2 ] || sm_fail "3: $n rejection log lines"
@@ -109,7 +120,7 @@ sm_log "3: malformed datagrams rejected, log rate-limited ($n lines)"
 # 4. A spray of 100 000 distinct users: the tables stay at their size, the
 # file stays small, the protected user keeps its counters.
 send spray 100000 || sm_fail "4: spray"
-SM_DEADLINE=60 wait_field 100004 events_received
+SM_DEADLINE=60 wait_field 100005 events_received
 [ "$(jget events_rejected)" = 7 ] || sm_fail "4: rejected $(jget events_rejected)"
 # 64 ordinary users plus the protected one, 32 sources.
 [ "$(jget counters_users)" = 65 ] || sm_fail "4: users $(jget counters_users)"

@@ -266,6 +266,7 @@ sshd = {
 	pidfile = "$T/run/sshd.pid";
 	start = [ "$SSHD", "-f", "$SSHD_CONF", "-E", "$T/sshd.log" ];
 	reload = [ ];
+	${SM_SSHD_EXTRA:-}
 };
 probe = {
 	address = "127.0.0.1";

@@ -99,7 +99,9 @@ wait_field() {
 	    sm_fail "status $*: got $(jget "${@:2}") ($(head -c 2000 "$T/status.json"))"
 }
 
-# sm_start_guard makes a first key login: that is test 1.
+# sm_start_guard makes a first key login: that is test 1. The daemon
+# counts the events of sshd's own PAM service: here the symlink's name.
+SM_SSHD_EXTRA="pam_service = \"$SVC\";"
 sm_start_guard
 [ -S "$SOCK" ] || sm_fail "no event socket $SOCK"
 
