@@ -271,6 +271,7 @@ act_record(int type, const char *op, int ok, const char *user,
 int
 act_run(struct daemon *d, const struct act_req *r, struct act_out *o)
 {
+	const char *acct;
 	size_t i;
 	int rv;
 
@@ -284,11 +285,14 @@ act_run(struct daemon *d, const struct act_req *r, struct act_out *o)
 	rv = dispatch(d, r, o);
 	if (r->dry || (!o->changed && rv == 0))
 		return rv;
+	/* The account break-glass makes is what its record is about. */
+	acct = r->kind == PA_BREAKGLASS && r->spec != NULL ? r->spec->user :
+	    r->user;
 	for (i = 0; i < SM_NELEM(act_records); i++) {
 		if (act_records[i].kind != r->kind)
 			continue;
 		act_record(act_records[i].type, act_records[i].op, rv == 0,
-		    r->user, r->cause, o);
+		    acct, r->cause, o);
 		break;
 	}
 	return rv;
