@@ -52,8 +52,10 @@ int	acct_add_sudo_user(struct daemon *d, const char *user,
 	    int timeout_ms, struct act_out *o);
 
 /*
- * Appends the key lines of keys that user's first authorized-keys file
- * lacks (replace: the file becomes exactly keys, the old one quarantined).
+ * Appends the key lines of keys that user's authorized-keys file lacks:
+ * the first of sshd's files for user that exists, where the user's own
+ * keys are (the first one when none exists). replace: that file becomes
+ * exactly keys, the old one quarantined.
  */
 int	acct_add_keys(struct daemon *d, const char *user, const char *keys,
 	    size_t keyslen, int replace, const char *evid, int dry,

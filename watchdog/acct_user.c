@@ -167,12 +167,12 @@ acct_add_keys(struct daemon *d, const char *user, const char *keys,
 	struct hf_user u;
 	struct stat sb;
 	char *paths[CREDS_MAX_PATHS], pwbuf[PWBUF], err[1024];
-	char *cur = NULL, *out = NULL;
+	char *cur = NULL, *out = NULL, *path;
 	size_t curlen = 0;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
-	int n, added = 0, r = -1, have;
+	int n, i, added = 0, r = -1, have = 0;
 
 	if (!authkeys_text_ok(keys, keyslen, 0, err, sizeof(err))) {
 		snprintf(o->why, sizeof(o->why), "keys: %.900s", err);
@@ -191,11 +191,19 @@ acct_add_keys(struct daemon *d, const char *user, const char *keys,
 		    strerror(errno));
 		goto out;
 	}
-	have = hf_read(&u, paths[0], ACCT_KEYS_MAX * 4, &cur, &curlen, &sb,
-	    err, sizeof(err)) == 0;
-	if (!have && errno != ENOENT) {
-		snprintf(o->why, sizeof(o->why), "%s", err);
-		goto out;
+	/*
+	 * Next to the user's own keys: the first of sshd's files that exists
+	 * (the first one when none does yet).
+	 */
+	for (i = 0, path = paths[0]; i < n && !have; i++) {
+		have = hf_read(&u, paths[i], ACCT_KEYS_MAX * 4, &cur, &curlen,
+		    &sb, err, sizeof(err)) == 0;
+		if (!have && errno != ENOENT) {
+			snprintf(o->why, sizeof(o->why), "%s", err);
+			goto out;
+		}
+		if (have)
+			path = paths[i];
 	}
 	/* A file of root's (outside the home) stays root's. */
 	uid = have ? sb.st_uid : u.uid;
@@ -211,18 +219,18 @@ acct_add_keys(struct daemon *d, const char *user, const char *keys,
 	}
 	if (dry) {
 		snprintf(o->did, sizeof(o->did), "would %s %s (%d key%s)",
-		    replace ? "replace" : "add to", paths[0], added,
+		    replace ? "replace" : "add to", path, added,
 		    added == 1 ? "" : "s");
 		r = 0;
 		goto out;
 	}
-	if (have && replace && store_quarantine_buf(&d->store, evid, paths[0],
+	if (have && replace && store_quarantine_buf(&d->store, evid, path,
 	    &sb, cur, curlen, "replaced by a set-key request") == -1) {
 		snprintf(o->why, sizeof(o->why), "quarantine of %s failed: %s; "
-		    "not replaced", paths[0], strerror(errno));
+		    "not replaced", path, strerror(errno));
 		goto out;
 	}
-	if (hf_write(&u, paths[0], out, strlen(out), uid, gid, mode, err,
+	if (hf_write(&u, path, out, strlen(out), uid, gid, mode, err,
 	    sizeof(err)) == -1) {
 		snprintf(o->why, sizeof(o->why), "%s", err);
 		goto out;
@@ -230,7 +238,7 @@ acct_add_keys(struct daemon *d, const char *user, const char *keys,
 	o->changed = 1;
 	snprintf(o->did, sizeof(o->did), "%s %d key%s %s %s",
 	    replace ? "replaced with" : "added", added, added == 1 ? "" : "s",
-	    replace ? "in" : "to", paths[0]);
+	    replace ? "in" : "to", path);
 	r = 0;
  out:
 	free(cur);
