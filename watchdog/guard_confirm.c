@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "closure.h"
@@ -116,28 +117,32 @@ guard_make_provisional(struct daemon *d, const struct closure *cl)
 }
 
 /*
- * Realtime ms at which process pid started (/proc/PID/stat starttime after
- * /proc/stat btime), or -1 when it cannot be told.
+ * Realtime ms at which process pid started, or -1 when it cannot be told.
+ * /proc/PID/stat gives the start in clock ticks since boot (the boottime
+ * clock); the boot's realtime comes from both clocks read now, to the ms,
+ * realtime first: a delay between the two reads makes the start look
+ * earlier (not a confirmation), never later. /proc/stat's btime is whole
+ * seconds, up to 1 s early: every login in the second after a reload
+ * looked older than the change it would confirm.
  */
 static int64_t
 proc_start_ms(long pid)
 {
 	char path[64], *buf = NULL, *p;
 	unsigned long long start;
-	long long btime = -1;
+	struct timespec rt, bt;
+	int64_t boot_ms;
 	size_t len;
 	long hz = sysconf(_SC_CLK_TCK);
 	int field;
 
-	if (pid <= 0 || hz <= 0)
+	if (pid <= 0 || hz <= 0 || clock_gettime(CLOCK_REALTIME, &rt) == -1 ||
+	    clock_gettime(CLOCK_BOOTTIME, &bt) == -1)
 		return -1;
-	if (fs_read_file("/proc/stat", 1024 * 1024, 1, &buf, &len) == 0) {
-		if ((p = strstr(buf, "\nbtime ")) != NULL)
-			btime = strtoll(p + 7, NULL, 10);
-		free(buf);
-	}
+	boot_ms = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000 +
+	    (rt.tv_nsec - bt.tv_nsec) / 1000000;
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if (btime <= 0 || fs_read_file(path, 4096, 1, &buf, &len) == -1)
+	if (fs_read_file(path, 4096, 1, &buf, &len) == -1)
 		return -1;
 	/* The command may hold spaces and parentheses: count after the last ')'. */
 	if ((p = strrchr(buf, ')')) == NULL) {
@@ -150,7 +155,7 @@ proc_start_ms(long pid)
 	free(buf);
 	if (p == NULL)
 		return -1;
-	return btime * 1000 + (int64_t)(start * 1000 / (unsigned long long)hz);
+	return boot_ms + (int64_t)(start * 1000 / (unsigned long long)hz);
 }
 
 /* See guard.h. */
@@ -168,11 +173,19 @@ guard_on_login(struct daemon *d, const char *who, long pid)
 	 * Only a connection sshd accepted after it began serving the change
 	 * proves it: one accepted before runs the old configuration. The
 	 * start time has clock-tick resolution: one tick of margin.
+	 * XXX a session that ended before its event was read (`ssh host
+	 * true` on a busy machine) cannot be told and does not count, and a
+	 * pid used again by then is taken for it: the module could send the
+	 * start time of the process it runs in.
 	 */
 	if (pid != 0) {
-		started = proc_start_ms(pid);
-		if (started == -1 || started <= g->prov_served_ms +
-		    1000 / sysconf(_SC_CLK_TCK)) {
+		if ((started = proc_start_ms(pid)) == -1) {
+			debug_f("login of %s: sshd pid %ld is gone, when its "
+			    "connection began cannot be told: not a "
+			    "confirmation", who, pid);
+			return;
+		}
+		if (started <= g->prov_served_ms + 1000 / sysconf(_SC_CLK_TCK)) {
 			debug_f("login of %s (sshd pid %ld) began before the "
 			    "change was served: not a confirmation", who, pid);
 			return;
