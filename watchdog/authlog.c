@@ -125,9 +125,13 @@ take_line(struct daemon *d, const struct authlog_rec *r)
 	}
 	if (r->kind == AL_REFUSED_KEY && had_good_key(a, r)) {
 		a->refused_after++;
-		debug_f("%s from %s port %d: a good key, the login refused "
-		    "after it: not a rejected key", r->user, r->addr, r->port);
-		return;
+		/* Refused after a good key: counted once, by whichever came first. */
+		if (events_denied_seen(d, r->user, EVS_LOG)) {
+			debug_f("%s from %s port %d: a good key refused after it, "
+			    "the PAM module reported the denial", r->user, r->addr,
+			    r->port);
+			return;
+		}
 	}
 	record(d, r);
 }

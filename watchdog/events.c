@@ -343,6 +343,31 @@ events_record(struct daemon *d, const struct sm_event *e)
 	policies_on_auth(d, e);
 }
 
+/* See events.h: 1/0. */
+int
+events_denied_seen(struct daemon *d, const char *user, enum ev_src src)
+{
+	struct events *ev = &d->events;
+	int64_t now = monotime_ms();
+	size_t i;
+
+	for (i = 0; i < EVENTS_DEDUP; i++) {
+		if (ev->denied[i].at_ms == 0 || ev->denied[i].src == src ||
+		    now - ev->denied[i].at_ms > EVENTS_DEDUP_MS ||
+		    strcmp(ev->denied[i].user, user) != 0)
+			continue;
+		ev->denied[i].at_ms = 0;
+		ev->denied_twice++;
+		return 1;
+	}
+	i = ev->denied_pos;
+	ev->denied_pos = (ev->denied_pos + 1) % EVENTS_DEDUP;
+	sm_strlcpy(ev->denied[i].user, user, sizeof(ev->denied[i].user));
+	ev->denied[i].at_ms = now;
+	ev->denied[i].src = src;
+	return 0;
+}
+
 /* See events.h. */
 unsigned int
 events_anon_recent(const struct events *ev, int64_t since_ms)
@@ -408,6 +433,11 @@ take_one(struct daemon *d, struct msghdr *msg, const char *buf, size_t n)
 		ev->other_service++;
 		debug_f("event from PAM service %s (not sshd.pam_service): "
 		    "not counted", e.service);
+		return;
+	}
+	if (e.kind == EVK_ACCT_DENIED &&
+	    events_denied_seen(d, e.user, EVS_PAM)) {
+		debug_f("%s: the denial sshd's log reported already", e.user);
 		return;
 	}
 	events_record(d, &e);

@@ -25,6 +25,18 @@ struct daemon;
 /* Datagrams read per wakeup: the loop stays fair to its other fds. */
 #define EVENTS_BATCH			256
 
+/*
+ * One login refused by PAM's account phase reaches the daemon twice when
+ * the module's denied line saw it: its datagram, and sshd's "Failed
+ * publickey" of a good key. Each source records it here; the second, from
+ * the other source within EVENTS_DEDUP_MS for the same user, is the same
+ * login. A denial the module did not see (a broken module line, another
+ * module denying) comes from the log alone and is counted.
+ */
+#define EVENTS_DEDUP		16
+#define EVENTS_DEDUP_MS		5000
+enum ev_src { EVS_PAM = 1, EVS_LOG };
+
 struct events {
 	int		 fd;		/* -1: not open */
 	int		 have_counters;
@@ -58,6 +70,13 @@ struct events {
 	int64_t		 anon_ring[COUNTERS_RING];	/* realtime */
 	uint32_t	 anon_n, anon_pos;
 	uint64_t	 anon_failures;
+	struct {
+		char	 user[65];
+		int64_t	 at_ms;		/* monotonic; 0 free */
+		enum ev_src src;
+	} denied[EVENTS_DEDUP];
+	size_t		 denied_pos;
+	uint64_t	 denied_twice;	/* second reports of one login, not counted */
 };
 
 /*
@@ -74,6 +93,12 @@ int	events_open(struct daemon *d);
  */
 struct sm_event;
 void	events_record(struct daemon *d, const struct sm_event *e);
+
+/*
+ * Predicate: the other source reported this user's denied login already
+ * (that record consumed); else this one is recorded for the other. 1/0.
+ */
+int	events_denied_seen(struct daemon *d, const char *user, enum ev_src src);
 
 /* Events the module could not send, since this daemon started and before. */
 uint64_t events_lost(const struct events *ev);
