@@ -5,6 +5,8 @@
 #ifndef SM_CLI_H
 #define SM_CLI_H
 
+#include <stdio.h>
+
 #include "conf.h"
 #include "store.h"
 
@@ -22,6 +24,8 @@ int	cli_diff(struct cli *c, int argc, char **argv);
 int	cli_check(struct cli *c);
 /* sshmedic request ...: 0 done, 1 refused or failed, 69 queued. */
 int	cli_request(struct cli *c, int argc, char **argv);
+/* Its usage on f: 0 for stdout (--help), EX_USAGE otherwise. */
+int	cli_request_usage(FILE *f);
 
 /* Opens the store read-mostly; 0 or EX_UNAVAILABLE after a message. */
 int	cli_open_store(struct cli *c);

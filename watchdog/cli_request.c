@@ -24,16 +24,23 @@
 #define RESULT_WAIT_MS	60000
 #define HASH_MAX	1024
 
-static int
-usage(void)
+/* See cli.h: 0 (to stdout, for --help) or EX_USAGE (to stderr). */
+int
+cli_request_usage(FILE *f)
 {
-	fprintf(stderr, "usage: sshmedic request reset-ssh\n"
+	fprintf(f, "usage: sshmedic request reset-ssh\n"
 	    "       sshmedic request set-key USER KEYFILE [--replace]\n"
 	    "       sshmedic request set-password USER   (crypt hash on stdin)\n"
 	    "       sshmedic request add-sudo-user USER KEYFILE\n"
 	    "       sshmedic request remove-user USER [--keep-home]\n"
 	    "       sshmedic request expire USER YYYY-MM-DD|never\n");
-	return EX_USAGE;
+	return f == stdout ? 0 : EX_USAGE;
+}
+
+static int
+usage(void)
+{
+	return cli_request_usage(stderr);
 }
 
 /* The hash from stdin: one line, never echoed, never on a command line. */

@@ -290,6 +290,9 @@ main(int argc, char **argv)
 		argc--;
 	}
 	if (argc > 1 && strcmp(argv[1], "--help") == 0 &&
+	    strcmp(cmd, "request") == 0)
+		return cli_request_usage(stdout);
+	if (argc > 1 && strcmp(argv[1], "--help") == 0 &&
 	    strcmp(cmd, "history") != 0 && strcmp(cmd, "diff") != 0) {
 		usage(stdout);
 		return 0;

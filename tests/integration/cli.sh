@@ -177,4 +177,9 @@ json_ok "--json history, daemon down" sg_cli --json history
 ok "diff, daemon down" sg_cli diff
 sg_expect_exit 69 "rollback, daemon down" sg_cli rollback
 sg_expect_exit 69 "promote, daemon down" sg_cli promote
+# request --help is the request's own usage (exit 0); a bad kind is usage.
+"$SMC" request --help >"$T/rq.help" || sm_fail "request --help exit $?"
+grep -q "request set-password USER" "$T/rq.help" || sm_fail "request --help: $(cat "$T/rq.help")"
+"$SMC" -f "$SM_CONF" request format-disk 2>/dev/null
+[ $? = 64 ] || sm_fail "request with an unknown kind: not a usage error"
 sm_pass
