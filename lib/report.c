@@ -597,6 +597,25 @@ report_audit_active(void)
 }
 
 void
+report_account(int type, const char *op, int ok, const char *user,
+    const char *files, const char *reason, const char *detail,
+    const char *evid, char evid_out[33])
+{
+	struct report_ev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.op = op;
+	ev.success = ok;
+	ev.user = user;
+	ev.files = files;
+	ev.reason = reason;
+	ev.detail = detail;
+	ev.evid = evid;
+	report_emit(&ev, evid_out);
+}
+
+void
 report_simple(int type, const char *op, int ok, unsigned long gen,
     const char *unit, const char *files, const char *reason, char evid_out[33])
 {

@@ -52,6 +52,15 @@ void	report_simple(int type, const char *op, int ok, unsigned long gen,
 	    const char *unit, const char *files, const char *reason,
 	    char evid_out[33]);
 
+/*
+ * The same for an event about an account, a request or a policy: acct=,
+ * files, reason, a JSON-only detail, and the caller's event id (evid NULL:
+ * a new one). evid_out (may be NULL) gets the id used.
+ */
+void	report_account(int type, const char *op, int ok, const char *user,
+	    const char *files, const char *reason, const char *detail,
+	    const char *evid, char evid_out[33]);
+
 /* Number of records that could not be written since start. */
 unsigned long report_lost(void);
 

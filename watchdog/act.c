@@ -252,19 +252,12 @@ void
 act_record(int type, const char *op, int ok, const char *user,
     const char *cause, struct act_out *o)
 {
-	struct report_ev ev;
 	char reason[3200];
 
 	snprintf(reason, sizeof(reason), "%s: %.1500s%s%.1500s",
 	    cause != NULL ? cause : "-", ok ? o->did : o->why,
 	    !ok && o->did[0] ? "; done before: " : "", !ok ? o->did : "");
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.op = op;
-	ev.success = ok;
-	ev.user = user;
-	ev.reason = reason;
-	report_emit(&ev, o->evid);
+	report_account(type, op, ok, user, NULL, reason, NULL, NULL, o->evid);
 }
 
 /* See act.h: 0/-1. */

@@ -109,22 +109,6 @@ free_paths(char **paths, int n)
 		free(paths[i]);
 }
 
-static void
-emit_user(int type, const char *op, int ok, const char *user,
-    const char *files, const char *reason, char *evid)
-{
-	struct report_ev ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.op = op;
-	ev.success = ok;
-	ev.user = user;
-	ev.files = files;
-	ev.reason = reason;
-	report_emit(&ev, evid);
-}
-
 /*
  * Reads the current files of paths into s (absent ones as absent). 0, or
  * -1 when one cannot be read safely (why names it).
@@ -279,8 +263,8 @@ creds_on_session(struct daemon *d, const struct sm_event *e)
 	if (read_current(&u, c->paths, c->npaths, &cur, why,
 	    sizeof(why)) == -1) {
 		/* Said every time: it is what stands between the user and a restore. */
-		emit_user(AUDIT_USER_MGMT, "sshmedic-keys-unsafe", 0, e->user,
-		    NULL, why, NULL);
+		report_account(AUDIT_USER_MGMT, "sshmedic-keys-unsafe", 0, e->user,
+		    NULL, why, NULL, NULL, NULL);
 		warn_f("no snapshot of %s's keys: %s", e->user, why);
 		goto out;
 	}
@@ -308,15 +292,15 @@ creds_on_session(struct daemon *d, const struct sm_event *e)
 	if (snap_save(&d->store, &cur) == -1) {
 		snprintf(reason, sizeof(reason), "snapshot of the keys of %s "
 		    "not saved: %s", e->user, strerror(errno));
-		emit_user(AUDIT_USER_MGMT, "sshmedic-keys-snapshot", 0,
-		    e->user, files, reason, NULL);
+		report_account(AUDIT_USER_MGMT, "sshmedic-keys-snapshot", 0,
+		    e->user, files, reason, NULL, NULL, NULL);
 		goto out;
 	}
 	snprintf(reason, sizeof(reason), "known-good authorized keys of %s, "
 	    "proven by a publickey login from %s with %s", e->user,
 	    e->rhost[0] ? e->rhost : "?", fp);
-	emit_user(AUDIT_USER_MGMT, "sshmedic-keys-snapshot", 1, e->user, files,
-	    reason, NULL);
+	report_account(AUDIT_USER_MGMT, "sshmedic-keys-snapshot", 1, e->user,
+	    files, reason, NULL, NULL, NULL);
  settled:
 	memcpy(c->sig, now, sizeof(c->sig));
 	c->settled = 1;

@@ -54,8 +54,8 @@ pamfile_on_session(struct daemon *d, const char *service)
 	char problems[2048], *buf;
 	struct snap cur, old;
 	struct stat sb;
-	struct report_ev ev;
 	size_t n, i, len;
+	int ok;
 
 	if (service[0] == '\0' || pam_unchanged(cs, service))
 		return;
@@ -92,17 +92,13 @@ pamfile_on_session(struct daemon *d, const char *service)
 	cur.kind = SNAP_PAM;
 	sm_strlcpy(cur.name, service, sizeof(cur.name));
 	cur.when = time(NULL);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = AUDIT_USYS_CONFIG;
-	ev.op = "sshmedic-pam-snapshot";
-	ev.success = snap_save(&d->store, &cur) == 0;
-	cs->pam_settled = ev.success;
+	ok = snap_save(&d->store, &cur) == 0;
+	cs->pam_settled = ok;
 	snprintf(problems, sizeof(problems), "known-good PAM stack of service "
 	    "%s (%zu files), taken at a successful login%s%s", service, cur.n,
-	    ev.success ? "" : ": not saved: ", ev.success ? "" :
-	    strerror(errno));
-	ev.reason = problems;
-	report_emit(&ev, NULL);
+	    ok ? "" : ": not saved: ", ok ? "" : strerror(errno));
+	report_account(AUDIT_USYS_CONFIG, "sshmedic-pam-snapshot", ok, NULL,
+	    NULL, problems, NULL, NULL, NULL);
  out:
 	snap_free(&cur);
 }

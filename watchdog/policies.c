@@ -49,22 +49,6 @@ struct pol_ctx {
 	const char	*anom_op;
 };
 
-static void
-emit(int type, const char *op, int ok, const char *user, const char *reason,
-    const char *detail, char *evid)
-{
-	struct report_ev ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.op = op;
-	ev.success = ok;
-	ev.user = user;
-	ev.reason = reason;
-	ev.detail = detail;
-	report_emit(&ev, evid);
-}
-
 /* --- cooldown state, kept in paths.state/policy.state ------------------ */
 
 static int
@@ -199,8 +183,8 @@ policies_load(struct daemon *d, int reload)
 		    reload ? " (the running policies are kept)" : "",
 		    ns.errors[i]);
 		error_f("%s", reason);
-		emit(AUDIT_USYS_CONFIG, "sshmedic-policy-refused", 0, NULL,
-		    reason, NULL, NULL);
+		report_account(AUDIT_USYS_CONFIG, "sshmedic-policy-refused", 0,
+		    NULL, NULL, reason, NULL, NULL, NULL);
 	}
 	if (reload && (r == -1 || ns.nerrors > 0)) {
 		/* The set stays; status shows what this reading refused. */
@@ -280,11 +264,13 @@ run_actions(struct daemon *d, const struct policy *p, const struct pol_ctx *c,
 		    c->user != NULL ? c->user : "", rv == -1 ? o.why :
 		    o.did[0] != '\0' ? o.did : "nothing to do");
 		if (p->dry_run)
-			emit(AUDIT_RESP_ANOMALY, "sshmedic-policy-dryrun", rv == 0,
-			    c->user, reason, NULL, NULL);
+			report_account(AUDIT_RESP_ANOMALY,
+			    "sshmedic-policy-dryrun", rv == 0, c->user, NULL,
+			    reason, NULL, NULL, NULL);
 		else
-			emit(AUDIT_RESP_EXEC, "sshmedic-policy-action", rv == 0,
-			    c->user, reason, o.evid[0] ? o.evid : NULL, NULL);
+			report_account(AUDIT_RESP_EXEC, "sshmedic-policy-action",
+			    rv == 0, c->user, NULL, reason, o.evid[0] ? o.evid :
+			    NULL, NULL, NULL);
 		if (rv == 0)
 			P->actions_ok++;
 		else
@@ -315,8 +301,9 @@ fire(struct daemon *d, size_t idx, const struct pol_ctx *c)
 			    "acting: in its cooldown for another %lld s",
 			    p->name, c->what, (long long)((p->cooldown_ms -
 			    (now - cd->last_ms)) / 1000));
-			emit(AUDIT_RESP_ANOMALY, "sshmedic-policy-suppressed", 1,
-			    c->user, reason, NULL, NULL);
+			report_account(AUDIT_RESP_ANOMALY,
+			    "sshmedic-policy-suppressed", 1, c->user, NULL, reason,
+			    NULL, NULL, NULL);
 			cd->said_ms = now;
 		}
 		return;
@@ -328,8 +315,9 @@ fire(struct daemon *d, size_t idx, const struct pol_ctx *c)
 			    "acting: it fired %d times within %d s (for many "
 			    "subjects)", p->name, c->what, POL_BURST,
 			    POL_BURST_MS / 1000);
-			emit(AUDIT_RESP_ANOMALY, "sshmedic-policy-suppressed", 1,
-			    c->user, reason, NULL, NULL);
+			report_account(AUDIT_RESP_ANOMALY,
+			    "sshmedic-policy-suppressed", 1, c->user, NULL, reason,
+			    NULL, NULL, NULL);
 			run->burst_said_ms = now;
 		}
 		return;
@@ -346,10 +334,12 @@ fire(struct daemon *d, size_t idx, const struct pol_ctx *c)
 	snprintf(reason, sizeof(reason), "%s; policy %s %s", c->what, p->name,
 	    p->dry_run ? "would act (dry run)" : "acts");
 	if (c->anom != 0)
-		emit(c->anom, c->anom_op, 1, c->user, reason, NULL, evid);
+		report_account(c->anom, c->anom_op, 1, c->user, NULL, reason,
+		    NULL, NULL, evid);
 	else
-		emit(p->dry_run ? AUDIT_RESP_ANOMALY : AUDIT_RESP_EXEC,
-		    "sshmedic-policy-fire", 1, c->user, reason, NULL, evid);
+		report_account(p->dry_run ? AUDIT_RESP_ANOMALY : AUDIT_RESP_EXEC,
+		    "sshmedic-policy-fire", 1, c->user, NULL, reason, NULL, NULL,
+		    evid);
 	run_actions(d, p, c, evid);
 }
 

@@ -172,26 +172,6 @@ run_op(struct daemon *d, const struct req_op *op, const char *cause,
 	return -1;
 }
 
-/*
- * The request's own record, under the request's event id: the one its
- * result, its quarantine directory and a sudoers drop-in it made give.
- */
-static void
-emit_request(int type, const char *op, int ok, const char *file,
-    const char *reason, const char *evid)
-{
-	struct report_ev ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.op = op;
-	ev.success = ok;
-	ev.files = file;
-	ev.reason = reason;
-	ev.evid = evid;
-	report_emit(&ev, NULL);
-}
-
 /* NAME.result beside the request: what was done, for whoever asked. */
 static void
 write_result(int dfd, const char *base, json_object *res)
@@ -220,8 +200,9 @@ reject(struct daemon *d, int dfd, const char *file, const char *base,
 		error_f("rename %s: %s", file, strerror(errno));
 	snprintf(msg, sizeof(msg), "request %s refused, nothing applied: %s",
 	    file, reason);
-	emit_request(AUDIT_RESP_ANOMALY, "sshmedic-request-rejected", 0, file,
-	    msg, evid);
+	/* Under the request's own id: its result, quarantine and drop-in's. */
+	report_account(AUDIT_RESP_ANOMALY, "sshmedic-request-rejected", 0, NULL,
+	    file, msg, NULL, evid, NULL);
 	json_object_object_add(res, "request", json_object_new_string(file));
 	json_object_object_add(res, "ok", json_object_new_boolean(0));
 	json_object_object_add(res, "event_id", json_object_new_string(evid));
@@ -346,8 +327,8 @@ process(struct daemon *d, int dfd, const char *file)
 	free(red);
 	snprintf(why, sizeof(why), "request %s: %zu operation%s %s", file, r.n,
 	    r.n == 1 ? "" : "s", all_ok ? "done" : "attempted, not all done");
-	emit_request(AUDIT_RESP_EXEC, "sshmedic-request", all_ok, file, why,
-	    evid);
+	report_account(AUDIT_RESP_EXEC, "sshmedic-request", all_ok, NULL, file,
+	    why, NULL, evid, NULL);
 	json_object_object_add(res, "request", json_object_new_string(file));
 	json_object_object_add(res, "ok", json_object_new_boolean(all_ok));
 	json_object_object_add(res, "event_id", json_object_new_string(evid));
