@@ -469,12 +469,22 @@ store_quarantine_add(struct store *st, const char *evid, const char *path,
 
 	if (lstat(path, &sb) == -1)
 		return -1;
-	sm_strlcpy(sha, "-", sizeof(sha));
+	/* A regular file: its content, as for one read elsewhere. */
 	if (S_ISREG(sb.st_mode)) {
-		if (fs_read_file(path, FS_READ_MAX, 0, &buf, &len) == -1 ||
-		    digest_buf(buf, len, sha) == -1)
-			goto out;
-	} else if (S_ISLNK(sb.st_mode)) {
+		if (fs_read_file(path, FS_READ_MAX, 0, &buf, &len) == -1) {
+			saved = errno;
+			error_f("quarantine %s: %s", path, strerror(saved));
+			errno = saved;
+			return -1;
+		}
+		r = store_quarantine_buf(st, evid, path, &sb, buf, len, reason);
+		saved = errno;
+		free(buf);
+		errno = saved;
+		return r;
+	}
+	sm_strlcpy(sha, "-", sizeof(sha));
+	if (S_ISLNK(sb.st_mode)) {
 		if ((tl = readlink(path, target, sizeof(target) - 1)) < 0)
 			goto out;
 		target[tl] = '\0';
@@ -500,12 +510,11 @@ store_quarantine_add(struct store *st, const char *evid, const char *path,
 		goto close_out;
 	}
 	meta_head(&b, path, &sb, sha);
-	if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) {
+	if (S_ISLNK(sb.st_mode)) {
 		if (fs_write_atomicat(efd, slot, buf, len, (uid_t)-1,
 		    (gid_t)-1, 0600) == -1)
 			goto close_out;
-		if (S_ISLNK(sb.st_mode))
-			meta_text(&b, "target", target);
+		meta_text(&b, "target", target);
 	} else if (S_ISDIR(sb.st_mode)) {
 		free(lst.p);
 		lst.p = NULL;
