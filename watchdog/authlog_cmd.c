@@ -25,12 +25,7 @@
 static void
 epoll_watch(struct daemon *d, int fd, uint64_t tag)
 {
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = tag;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+	if (daemon_epoll_add(d, fd, tag) == -1)
 		fatal_f("epoll_ctl: %s", strerror(errno));
 }
 

@@ -61,6 +61,9 @@ struct daemon {
 	int64_t	 started_ms;		/* realtime */
 };
 
+/* Adds fd to the loop's epoll set, readable events tagged tag. 0/-1 (errno). */
+int	daemon_epoll_add(struct daemon *d, int fd, uint64_t tag);
+
 /* Sets or clears (when_ms 0) a deadline; the loop re-arms its timerfd. */
 void	daemon_set_deadline(struct daemon *d, enum dl_slot slot, int64_t when_ms);
 

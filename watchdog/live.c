@@ -73,7 +73,6 @@ int
 live_adopt(struct daemon *d, pid_t pid)
 {
 	struct live *l = &d->live;
-	struct epoll_event ev;
 	int fd;
 
 	if (l->pid == pid && l->pidfd != -1)
@@ -81,10 +80,7 @@ live_adopt(struct daemon *d, pid_t pid)
 	drop_pidfd(d);
 	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
 		return -1;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = EV_PIDFD_TAG;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+	if (daemon_epoll_add(d, fd, EV_PIDFD_TAG) == -1) {
 		close(fd);
 		return -1;
 	}

@@ -220,15 +220,23 @@ on_watch_event(void *arg, const struct watch_ev *ev)
 	requests_on_watch(arg, ev);
 }
 
-static void
-epoll_add(struct daemon *d, int fd, uint64_t tag)
+/* See daemon.h: 0/-1 with errno. */
+int
+daemon_epoll_add(struct daemon *d, int fd, uint64_t tag)
 {
 	struct epoll_event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.u64 = tag;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* The loop's own descriptors: without one of them there is no daemon. */
+static void
+epoll_add(struct daemon *d, int fd, uint64_t tag)
+{
+	if (daemon_epoll_add(d, fd, tag) == -1)
 		fatal_f("epoll_ctl: %s", strerror(errno));
 }
 
