@@ -590,12 +590,8 @@ conf_parse(struct conf_ctx *x, const char *text, struct sm_conf *c)
 	int n, j, r = -1;
 
 	config_init(&cfg);
-	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-		conf_err(x, (unsigned int)config_error_line(&cfg), "%s",
-		    config_error_text(&cfg));
+	if ((root = conf_read_text(x, &cfg, text)) == NULL)
 		goto out;
-	}
-	root = config_root_setting(&cfg);
 	n = config_setting_length(root);
 	for (j = 0; j < n; j++) {
 		s = config_setting_get_elem(root, (unsigned int)j);

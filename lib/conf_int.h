@@ -64,6 +64,13 @@ int	conf_refuse_include(struct conf_ctx *x, const char *text);
  */
 int	conf_refuse_wide_ints(struct conf_ctx *x, const char *text);
 
+/*
+ * text into cfg (config_init'ed by the caller, who destroys it): the root
+ * setting, or NULL with libconfig's line and reason in x->err.
+ */
+const config_setting_t *conf_read_text(struct conf_ctx *x, config_t *cfg,
+	    const char *text);
+
 /* Frees n protected users and the array. */
 void	conf_users_free(struct conf_user *u, size_t n);
 

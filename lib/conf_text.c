@@ -129,3 +129,15 @@ conf_refuse_wide_ints(struct conf_ctx *x, const char *text)
 	}
 	return 0;
 }
+
+/* See conf_int.h. */
+const config_setting_t *
+conf_read_text(struct conf_ctx *x, config_t *cfg, const char *text)
+{
+	if (config_read_string(cfg, text) != CONFIG_TRUE) {
+		conf_err(x, (unsigned int)config_error_line(cfg), "%s",
+		    config_error_text(cfg));
+		return NULL;
+	}
+	return config_root_setting(cfg);
+}

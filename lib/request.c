@@ -271,12 +271,8 @@ request_parse(const char *path, const char *text, size_t len,
 	if (conf_refuse_include(&x, text) == -1)
 		return -1;
 	config_init(&cfg);
-	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-		conf_err(&x, (unsigned int)config_error_line(&cfg), "%s",
-		    config_error_text(&cfg));
+	if ((root = conf_read_text(&x, &cfg, text)) == NULL)
 		goto out;
-	}
-	root = config_root_setting(&cfg);
 	n = config_setting_length(root);
 	for (i = 0; i < n; i++) {
 		s = config_setting_get_elem(root, (unsigned int)i);
