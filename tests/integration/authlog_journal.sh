@@ -29,26 +29,11 @@ entry sshd 0 "Server listening on 127.0.0.1 port $PORT." | append ||
     sm_fail "systemd-journal-remote could not write $J"
 
 sm_start_guard
-status() { sg_cli --json status >"$T/status.json" 2>>"$T/cli.log"; }
-jget() {
-	python3 -c '
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("null" if v is None else v)
-' "$T/status.json" "$@"
-}
-field_is() { local want=$1; shift; status && [ "$(jget "$@")" = "$want" ]; }
-wait_field() {
-	sm_wait_for field_is "$@" ||
-	    sm_fail "status $*: got $(jget "${@:2}") ($(head -c 2000 "$T/status.json"))"
-}
-wait_field running authlog state
+sm_wait_field running authlog state
 # --lines=0 starts at the end: a marker proves journalctl reads.
 reads() {
 	entry sshd 0 "sshmedic-test marker" | append
-	status && [ "$(jget authlog lines)" -ge 1 ]
+	sm_status_json && [ "$(sm_jget authlog lines)" -ge 1 ]
 }
 sm_wait_for reads || sm_fail "journalctl does not read $J"
 
@@ -57,8 +42,8 @@ sm_wait_for reads || sm_fail "journalctl does not read $J"
 	entry sshd 1000 "Failed publickey for $SM_USER from 192.0.2.2 port 1 ssh2: ED25519 $FP"
 	entry sshd 0 "Failed publickey for $SM_USER from 192.0.2.3 port 4242 ssh2: ED25519 $FP"
 } | append || sm_fail "append"
-wait_field 1 authlog rejected_keys
-wait_field 1 protected_counters "$SM_USER" failures
+sm_wait_field 1 authlog rejected_keys
+sm_wait_field 1 protected_counters "$SM_USER" failures
 has_src() { grep -q "^s $1 " "$T/state/counters" 2>/dev/null; }
 sm_wait_for has_src 192.0.2.3 || sm_fail "the source of sshd's entry not counted"
 has_src 192.0.2.1 && sm_fail "logger's entry counted"

@@ -51,53 +51,35 @@ PY
 chmod 0644 "$T/send.py"
 send() { python3 "$T/send.py" "$SOCK" "$@"; }
 
-status() { sg_cli --json status >"$T/status.json" 2>>"$T/cli.log"; }
-# jget PATH...: a field of the last status, nested keys as arguments.
-jget() {
-	python3 -c '
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("null" if v is None else v)
-' "$T/status.json" "$@"
-}
-# field_is VALUE PATH...: polls status until the field equals VALUE.
-field_is() { local want=$1; shift; status && [ "$(jget "$@")" = "$want" ]; }
-wait_field() {
-	sm_wait_for field_is "$@" ||
-	    sm_fail "status $*: got $(jget "${@:2}") ($(head -c 2000 "$T/status.json"))"
-}
-
 # 1. Root: three failures and an opened session of the protected user.
-wait_field 0 events_received
-wait_field 0 events_rejected
+sm_wait_field 0 events_received
+sm_wait_field 0 events_rejected
 send one auth_fail "$SM_USER" 192.0.2.7 3 || sm_fail "1: send"
 send one session_open "$SM_USER" 192.0.2.7 1 || sm_fail "1: send"
-wait_field 4 events_received
-wait_field 3 protected_counters "$SM_USER" failures
-[ "$(jget protected_counters "$SM_USER" successes)" = 1 ] || sm_fail "1: successes"
-[ "$(jget protected_counters "$SM_USER" failures_since_success)" = 0 ] ||
+sm_wait_field 4 events_received
+sm_wait_field 3 protected_counters "$SM_USER" failures
+[ "$(sm_jget protected_counters "$SM_USER" successes)" = 1 ] || sm_fail "1: successes"
+[ "$(sm_jget protected_counters "$SM_USER" failures_since_success)" = 0 ] ||
     sm_fail "1: failures since success"
-[ "$(jget counters_sources)" = 1 ] || sm_fail "1: sources $(jget counters_sources)"
-[ "$(jget events_rejected)" = 0 ] || sm_fail "1: rejected"
+[ "$(sm_jget counters_sources)" = 1 ] || sm_fail "1: sources $(sm_jget counters_sources)"
+[ "$(sm_jget events_rejected)" = 0 ] || sm_fail "1: rejected"
 sm_log "1: root's datagrams counted"
 
 # 1b. Another PAM service's events (the module in a shared common-auth:
 # su, sudo) are received but not counted as SSH logins.
 send svc sudo auth_fail "$SM_USER" 192.0.2.9 || sm_fail "1b: send"
-wait_field 5 events_received
-wait_field 1 events_other_service
-[ "$(jget protected_counters "$SM_USER" failures)" = 3 ] ||
+sm_wait_field 5 events_received
+sm_wait_field 1 events_other_service
+[ "$(sm_jget protected_counters "$SM_USER" failures)" = 3 ] ||
     sm_fail "1b: a sudo failure was counted for ssh"
 sm_log "1b: another PAM service's event not counted"
 
 # 2. The same datagram from nobody: rejected by its credentials.
 runuser -u nobody -- python3 "$T/send.py" "$SOCK" one auth_fail "$SM_USER" \
     192.0.2.8 2 || sm_fail "2: nobody could not send"
-wait_field 2 events_rejected
-[ "$(jget events_received)" = 5 ] || sm_fail "2: a forged datagram was counted"
-[ "$(jget protected_counters "$SM_USER" failures)" = 3 ] ||
+sm_wait_field 2 events_rejected
+[ "$(sm_jget events_received)" = 5 ] || sm_fail "2: a forged datagram was counted"
+[ "$(sm_jget protected_counters "$SM_USER" failures)" = 3 ] ||
     sm_fail "2: forged failures counted"
 grep -q 'sender not root (uid' "$T/daemon.log" || sm_fail "2: not logged"
 sm_log "2: non-root sender rejected"
@@ -110,8 +92,8 @@ printf 'SMEV 2\nkind=auth_fail\nuser=a\nrhost=\nservice=sshd\nmethod=\nkey=\npid
 printf 'SMEV 1\nkind=auth_fail\nuser=a\n' | send raw || sm_fail "3: send"
 send raw </dev/null || sm_fail "3: send"
 send big || sm_fail "3: send"
-wait_field 7 events_rejected
-[ "$(jget events_received)" = 5 ] || sm_fail "3: a malformed datagram was counted"
+sm_wait_field 7 events_rejected
+[ "$(sm_jget events_received)" = 5 ] || sm_fail "3: a malformed datagram was counted"
 # Rejections are logged at most once per 10 s: 7 rejections, 1 or 2 lines.
 n=$(grep -c 'event rejected' "$T/daemon.log")
 [ "$n" -ge 1 ] && [ "$n" -le 2 ] || sm_fail "3: $n rejection log lines"
@@ -120,14 +102,14 @@ sm_log "3: malformed datagrams rejected, log rate-limited ($n lines)"
 # 4. A spray of 100 000 distinct users: the tables stay at their size, the
 # file stays small, the protected user keeps its counters.
 send spray 100000 || sm_fail "4: spray"
-SM_DEADLINE=60 wait_field 100005 events_received
-[ "$(jget events_rejected)" = 7 ] || sm_fail "4: rejected $(jget events_rejected)"
+SM_DEADLINE=60 sm_wait_field 100005 events_received
+[ "$(sm_jget events_rejected)" = 7 ] || sm_fail "4: rejected $(sm_jget events_rejected)"
 # 64 ordinary users plus the protected one, 32 sources.
-[ "$(jget counters_users)" = 65 ] || sm_fail "4: users $(jget counters_users)"
-[ "$(jget counters_sources)" = 32 ] || sm_fail "4: sources $(jget counters_sources)"
-[ "$(jget protected_counters "$SM_USER" failures)" = 3 ] ||
+[ "$(sm_jget counters_users)" = 65 ] || sm_fail "4: users $(sm_jget counters_users)"
+[ "$(sm_jget counters_sources)" = 32 ] || sm_fail "4: sources $(sm_jget counters_sources)"
+[ "$(sm_jget protected_counters "$SM_USER" failures)" = 3 ] ||
     sm_fail "4: protected counters lost"
-[ "$(jget protected_counters "$SM_USER" successes)" = 1 ] ||
+[ "$(sm_jget protected_counters "$SM_USER" successes)" = 1 ] ||
     sm_fail "4: protected successes lost"
 # Saved within a second of the last change: the newest sprayed user is in it.
 has_last() { grep -q '^u spray099999 ' "$CNT" 2>/dev/null; }
@@ -146,17 +128,17 @@ sm_stop_daemon
 [ -e "$SOCK" ] && sm_fail "5: socket left behind"
 grep -q "^u $SM_USER 3 1 0 " "$CNT" || sm_fail "5: not saved at exit"
 sg_start_daemon_next
-wait_field 3 protected_counters "$SM_USER" failures
-[ "$(jget counters_users)" = 65 ] || sm_fail "5: users $(jget counters_users)"
-[ "$(jget events_received)" = 0 ] || sm_fail "5: received"
+sm_wait_field 3 protected_counters "$SM_USER" failures
+[ "$(sm_jget counters_users)" = 65 ] || sm_fail "5: users $(sm_jget counters_users)"
+[ "$(sm_jget events_received)" = 0 ] || sm_fail "5: received"
 sm_log "5: counters kept over a restart"
 
 # 6. A corrupt file: reported, set aside, never trusted.
 sm_stop_daemon
 sed -i "s/^u $SM_USER 3 1 0 /u $SM_USER 3 9 7 /" "$CNT"
 sg_start_daemon_next
-wait_field null protected_counters "$SM_USER" last_failure
-[ "$(jget protected_counters "$SM_USER" failures)" = 0 ] ||
+sm_wait_field null protected_counters "$SM_USER" last_failure
+[ "$(sm_jget protected_counters "$SM_USER" failures)" = 0 ] ||
     sm_fail "6: corrupt counters trusted"
 [ -f "$CNT.corrupt" ] || sm_fail "6: corrupt file not set aside"
 grep -q 'inconsistent counts' "$T/daemon.log" || sm_fail "6: not reported"

@@ -669,6 +669,32 @@ EOV
 	sm_conf_set sshd vendor_config "\"$T/vendor/sshd_config\""
 }
 
+# sm_status_json: status --json into $T/status.json; sm_jget KEY...: a field.
+sm_status_json() {
+	"$SMC" -f "$SM_CONF" --json status >"$T/status.json" 2>>"$T/cli.log"
+}
+sm_jget() {
+	python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    v = v.get(k) if isinstance(v, dict) else None
+print("null" if v is None else v)
+' "$T/status.json" "$@"
+}
+# sm_field_is VALUE KEY...: a fresh status has that field equal to VALUE.
+sm_field_is() {
+	local want=$1
+	shift
+	sm_status_json && [ "$(sm_jget "$@")" = "$want" ]
+}
+# sm_wait_field VALUE KEY...: waits (deadline) for sm_field_is; fails with
+# what the status held.
+sm_wait_field() {
+	sm_wait_for sm_field_is "$@" ||
+	    sm_fail "status $*: got $(sm_jget "${@:2}") ($(head -c 2000 "$T/status.json"))"
+}
+
 # sm_status_field KEY: a top-level field of `sshmedic --json status`.
 sm_status_field() {
 	"$SMC" -f "$SM_CONF" --json status 2>>"$T/cli.log" | python3 -c '

@@ -165,20 +165,6 @@ sm_cred_policy() {
 	chmod 0600 "$T/policies.d/$1.conf"
 }
 
-# sm_status_json: status --json into $T/status.json; sm_jget KEY...: a field.
-sm_status_json() {
-	"$SMC" -f "$SM_CONF" --json status >"$T/status.json" 2>>"$T/cli.log"
-}
-sm_jget() {
-	python3 -c '
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("null" if v is None else v)
-' "$T/status.json" "$@"
-}
-
 # sm_expect_action OP: waits for the change record OP (res success), and
 # its audit record read back with ausearch; prints the JSON line.
 sm_expect_action() {

@@ -83,22 +83,6 @@ PY
 TAP_PID=$!
 sm_wait_for test -e "$T/tap.ready" || sm_fail "tap not ready"
 
-status() { "$SMC" -f "$SM_CONF" --json status >"$T/status.json" 2>>"$T/cli.log"; }
-jget() {
-	python3 -c '
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = v.get(k) if isinstance(v, dict) else None
-print("null" if v is None else v)
-' "$T/status.json" "$@"
-}
-field_is() { local want=$1; shift; status && [ "$(jget "$@")" = "$want" ]; }
-wait_field() {
-	sm_wait_for field_is "$@" ||
-	    sm_fail "status $*: got $(jget "${@:2}") ($(head -c 2000 "$T/status.json"))"
-}
-
 # sm_start_guard makes a first key login: that is test 1. The daemon
 # counts the events of sshd's own PAM service: here the symlink's name.
 SM_SSHD_EXTRA="pam_service = \"$SVC\";"
@@ -106,9 +90,9 @@ sm_start_guard
 [ -S "$SOCK" ] || sm_fail "no event socket $SOCK"
 
 # 1. The key login is counted as a success, sent with method publickey.
-wait_field 1 protected_counters "$SM_USER" successes
-[ "$(jget protected_counters "$SM_USER" failures)" = 0 ] ||
-    sm_fail "1: failures $(jget protected_counters "$SM_USER" failures)"
+sm_wait_field 1 protected_counters "$SM_USER" successes
+[ "$(sm_jget protected_counters "$SM_USER" failures)" = 0 ] ||
+    sm_fail "1: failures $(sm_jget protected_counters "$SM_USER" failures)"
 sm_wait_for test -e "$T/tap.1" || sm_fail "1: no session datagram on the tap"
 grep -qx 'kind=session_open' "$T/tap.1" || sm_fail "1: tap: $(cat "$T/tap.1")"
 grep -qx "user=$SM_USER" "$T/tap.1" || sm_fail "1: tap: $(cat "$T/tap.1")"
@@ -137,12 +121,12 @@ sshpass -p wrong ssh -F /dev/null -o IdentitiesOnly=yes -o IdentityAgent=none \
     sm_fail "2: a wrong password logged in"
 grep -q "Failed password for $SM_USER" "$T/sshd.log" ||
     sm_fail "2: sshd did not log the failed password"
-wait_field 1 protected_counters "$SM_USER" failures
-[ "$(jget protected_counters "$SM_USER" successes)" = 1 ] ||
-    sm_fail "2: successes $(jget protected_counters "$SM_USER" successes)"
-[ "$(jget protected_counters "$SM_USER" failures_since_success)" = 1 ] ||
+sm_wait_field 1 protected_counters "$SM_USER" failures
+[ "$(sm_jget protected_counters "$SM_USER" successes)" = 1 ] ||
+    sm_fail "2: successes $(sm_jget protected_counters "$SM_USER" successes)"
+[ "$(sm_jget protected_counters "$SM_USER" failures_since_success)" = 1 ] ||
     sm_fail "2: failures since success"
-[ "$(jget events_rejected)" = 0 ] || sm_fail "2: rejected $(jget events_rejected)"
+[ "$(sm_jget events_rejected)" = 0 ] || sm_fail "2: rejected $(sm_jget events_rejected)"
 sm_log "2: wrong password counted as a failure, rejected key not seen"
 
 # 3. sshmedicd stopped: the socket is gone and the key login still works.
@@ -162,7 +146,7 @@ sm_start_daemon
 ev=$(sm_next_event sshmedic-events-lost) || sm_fail "4: no events-lost event"
 case $ev in *"$lost PAM events could not be sent"*) ;; *) sm_fail "4: $ev" ;; esac
 sm_ausearch_evid RESP_ANOMALY "$(sm_evid "$ev")" >/dev/null
-wait_field "$lost" events_lost
+sm_wait_field "$lost" events_lost
 [ "$(stat -c %s "$DROPS")" = 0 ] || sm_fail "4: the drop file was not started afresh"
 sm_log "4: $lost dropped events counted and reported at the next start"
 
