@@ -669,6 +669,30 @@ EOV
 	sm_conf_set sshd vendor_config "\"$T/vendor/sshd_config\""
 }
 
+# sm_take_port SSHD_PID: sshmedicd stopped (SIGSTOP) so it cannot react,
+# the sshd master killed, sshd's port taken by another program (a python3
+# listener; its pid in SM_HOLDER), then sshmedicd let go on (SIGCONT).
+# The caller ends the holder: kill "$SM_HOLDER"; wait "$SM_HOLDER".
+sm_take_port() {
+	kill -STOP "$SM_DAEMON_PID"
+	kill -KILL "$1"
+	sm_wait_for sm_gone "$1" || sm_fail "sshd $1 survived SIGKILL"
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+# As sshd does: connections of the killed sshd may linger in TIME_WAIT.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+print("listening", flush=True)
+time.sleep(120)
+' "$PORT" >"$T/holder.out" 2>&1 &
+	SM_HOLDER=$!
+	sm_wait_for grep -q listening "$T/holder.out" ||
+	    sm_fail "the holder could not listen on $PORT"
+	kill -CONT "$SM_DAEMON_PID"
+}
+
 # sm_status_json: status --json into $T/status.json; sm_jget KEY...: a field.
 sm_status_json() {
 	"$SMC" -f "$SM_CONF" --json status >"$T/status.json" 2>>"$T/cli.log"

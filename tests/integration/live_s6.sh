@@ -24,23 +24,8 @@ sm_snapshot
 old=$(sm_sshd_pid) || sm_fail "sshd not running"
 sm_mark sshmedic-sshd-died sshmedic-sshd-start sshmedic-port-taken \
     sshmedic-sshd-failing
-kill -STOP "$SM_DAEMON_PID"
-kill -KILL "$old"
-sm_wait_for sm_gone "$old" || sm_fail "sshd $old survived SIGKILL"
-python3 -c '
-import socket, sys, time
-s = socket.socket()
-# As sshd does: connections of the killed sshd may linger in TIME_WAIT.
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1)
-print("listening", flush=True)
-time.sleep(120)
-' "$PORT" >"$T/holder.out" 2>&1 &
-holder=$!
-holder_up() { grep -q listening "$T/holder.out"; }
-sm_wait_for holder_up || sm_fail "the holder could not listen on $PORT"
-kill -CONT "$SM_DAEMON_PID"
+sm_take_port "$old"
+holder=$SM_HOLDER
 
 sm_expect_event sshmedic-sshd-died failed SERVICE_STOP >/dev/null
 # sshd binds after forking into the background: "Address already in use"

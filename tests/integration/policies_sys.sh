@@ -139,22 +139,8 @@ sm_log "2: expire requests fired q-expire for $A and $B (once each), never q-key
 old=$(sm_sshd_pid) || sm_fail "3: sshd not running"
 s3=$(sp_pol suppressed)
 sm_mark sshmedic-sshd-start sshmedic-sshd-failing sshmedic-policy-suppressed
-kill -STOP "$SM_DAEMON_PID"
-kill -KILL "$old"
-sm_wait_for sm_gone "$old" || sm_fail "3: sshd $old survived SIGKILL"
-python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1)
-print("listening", flush=True)
-time.sleep(120)
-' "$PORT" >"$T/holder.out" 2>&1 &
-holder=$!
-holder_up() { grep -q listening "$T/holder.out"; }
-sm_wait_for holder_up || sm_fail "3: the holder could not listen on $PORT"
-kill -CONT "$SM_DAEMON_PID"
+sm_take_port "$old"
+holder=$SM_HOLDER
 failed_starts() {
 	[ $(( $(sm_count_op sshmedic-sshd-start) + $(sm_count_op sshmedic-sshd-failing) -
 	    SM_MARKS[sshmedic-sshd-start] - SM_MARKS[sshmedic-sshd-failing] )) -ge "$1" ]
