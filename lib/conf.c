@@ -653,6 +653,7 @@ conf_load(const char *path, struct sm_conf *c, int check_owner,
 		err[0] = '\0';
 	if (conf_open_checked(&x, AT_FDCWD, path, check_owner, CONF_MAX_SIZE,
 	    &text) == -1 || conf_refuse_include(&x, text) == -1 ||
+	    conf_refuse_wide_ints(&x, text) == -1 ||
 	    conf_parse(&x, text, c) == -1) {
 		free(text);
 		conf_free(c);
