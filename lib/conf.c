@@ -116,6 +116,8 @@ static const struct conf_key conf_keys[] = {
 	{ "log", "audit", K_BOOL, F(log_audit), 0, 0, 0 },
 	{ "log", "syslog", K_BOOL, F(log_syslog), 0, 0, 0 },
 	{ "metrics", "textfile", K_PATH_OPT, F(metrics_textfile), 0, 0, 0 },
+	{ "metrics", "interval_ms", K_INT, F(metrics_interval_ms),
+	    1000, 3600000, 0 },
 	{ "authlog", "file", K_PATH_OPT, F(authlog_file), 0, 0, 0 },
 	{ "authlog", "command", K_ARGV_OPT, F(authlog_command), 0, 0, 0 },
 };
@@ -218,6 +220,7 @@ conf_defaults(struct sm_conf *c)
 	c->log_audit = 1;
 	c->log_syslog = 1;
 	c->metrics_textfile = xstrdup("");
+	c->metrics_interval_ms = 15000;
 
 	c->authlog_file = xstrdup("");
 	c->authlog_command = argv_dup(reload);	/* the empty list */

@@ -87,6 +87,7 @@ struct sm_conf {
 	int	 log_audit;		/* write audit records */
 	int	 log_syslog;
 	char	*metrics_textfile;	/* "" = off */
+	int	 metrics_interval_ms;	/* longest time between two writes */
 
 	/* authlog: sshd's messages, read for rejected keys (one source or none) */
 	char	*authlog_file;		/* appended to by sshd -E or syslog, "" = off */

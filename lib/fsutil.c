@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -132,6 +133,34 @@ atomic_at(int dirfd, const char *name, const void *buf, size_t len, int srcfd,
 		error_f("unlink temporary %s: %s", tmp, strerror(errno));
 	errno = saved;
 	return -1;
+}
+
+/* See fsutil.h: how many were removed, or -1 with errno. */
+int
+fs_sweep_temps(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, n = 0, seen = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL && seen++ < FS_SWEEP_MAX) {
+		if (strncmp(de->d_name, FS_TMP_PREFIX,
+		    strlen(FS_TMP_PREFIX)) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			info_f("removed stale temporary %s/%s", dir, de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
 }
 
 /* Opens the parent directory of path without following its last component. */

@@ -46,6 +46,15 @@ int	fs_read_fileat(int dirfd, const char *name, size_t cap, char **buf,
 /* The same for a file already open; fd is left open. */
 int	fs_read_fd(int fd, size_t cap, char **buf, size_t *len);
 
+/*
+ * Removes the temporaries of fs_write_atomic (FS_TMP_PREFIX) a killed
+ * writer left in dir, looking at most FS_SWEEP_MAX entries; nothing else
+ * is touched and nothing below dir. The number removed, -1 with errno when
+ * dir cannot be opened.
+ */
+#define FS_SWEEP_MAX	4096
+int	fs_sweep_temps(const char *dir);
+
 /* fsync of a directory by path. 0/-1 with errno. */
 int	fs_fsync_dir(const char *dir);
 

@@ -44,9 +44,13 @@ static struct {
 	char	*json_path;
 	char	 ident[64];
 	unsigned long lost;
+	unsigned long audit_lost;	/* of lost: audit records */
+	unsigned long json_lost;	/* of lost: JSON lines */
 	int	 json_failing;	/* a failure was logged; quiet until a success */
 	int	 audit_failing;
-} rep = { 0, -1, 0, -1, NULL, "", 0, 0, 0 };
+	report_hook_fn hook;	/* told of every event emitted */
+	void	*hook_arg;
+} rep = { 0, -1, 0, -1, NULL, "", 0, 0, 0, 0, 0, NULL, NULL };
 
 /* Predicate: an id we can print unencoded in every sink. */
 static int
@@ -496,6 +500,7 @@ emit_audit(const struct report_ev *ev, const char *evid)
 	if (report_format_audit(ev, evid, msg, sizeof(msg)) == -1) {
 		error_f("audit record %s does not fit", evid);
 		rep.lost++;
+		rep.audit_lost++;
 		return;
 	}
 	/*
@@ -518,6 +523,7 @@ emit_audit(const struct report_ev *ev, const char *evid)
 		return;
 	}
 	rep.lost++;
+	rep.audit_lost++;
 	if (!rep.audit_failing)
 		error_f("audit_log_user_message: %s", strerror(e));
 	rep.audit_failing = 1;
@@ -548,6 +554,7 @@ emit_json(const struct report_ev *ev, const char *evid)
 		rep.json_failing = 0;
 	else {
 		rep.lost++;
+		rep.json_lost++;
 		if (!rep.json_failing)
 			error_f("write %s: %s", rep.json_path, w == -1 ?
 			    strerror(errno) : "short write");
@@ -580,6 +587,16 @@ report_emit(const struct report_ev *ev, char evid_out[33])
 		    "%s", line);
 	}
 	emit_json(ev, evid);
+	if (rep.hook != NULL)
+		rep.hook(ev, rep.hook_arg);
+}
+
+/* See report.h. */
+void
+report_set_hook(report_hook_fn fn, void *arg)
+{
+	rep.hook = fn;
+	rep.hook_arg = arg;
 }
 
 /* Count of records lost since start (never reset by report_close). */
@@ -587,6 +604,19 @@ unsigned long
 report_lost(void)
 {
 	return rep.lost;
+}
+
+/* Of report_lost(): audit records, JSON lines. */
+unsigned long
+report_lost_audit(void)
+{
+	return rep.audit_lost;
+}
+
+unsigned long
+report_lost_json(void)
+{
+	return rep.json_lost;
 }
 
 /* Predicate: audit records are being written. */

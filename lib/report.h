@@ -63,6 +63,17 @@ void	report_account(int type, const char *op, int ok, const char *user,
 
 /* Number of records that could not be written since start. */
 unsigned long report_lost(void);
+/* Of those: audit records (refused by the kernel, or too long), JSON lines. */
+unsigned long report_lost_audit(void);
+unsigned long report_lost_json(void);
+
+/*
+ * fn is called after every event report_emit wrote (to what sinks were
+ * open), with the event as given; NULL removes it. One hook: the metrics
+ * count actions by op here. It must not emit events itself.
+ */
+typedef void (*report_hook_fn)(const struct report_ev *ev, void *arg);
+void	report_set_hook(report_hook_fn fn, void *arg);
 
 /* Predicate: 1 when audit records are being written. */
 int	report_audit_active(void);

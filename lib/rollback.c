@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,7 +32,6 @@
 #define RB_PASSES	4
 #define INTENT_FILE	"intent"
 #define INTENT_MAGIC	"sshmedic-intent 1"
-#define RB_SWEEP_MAX	4096	/* directory entries looked at per sweep */
 
 enum rb_kind { K_MISSING, K_REG, K_LINK, K_DIR, K_OTHER };
 
@@ -517,31 +515,6 @@ intent_parse(char *buf, size_t len, unsigned long *gen, char evid[33])
 	return 0;
 }
 
-/* Removes our own temporaries a crash left in dir (never anything else). */
-static void
-sweep_temps(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, count = 0;
-
-	fd = open(dir, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL && count++ < RB_SWEEP_MAX) {
-		if (strncmp(de->d_name, FS_TMP_PREFIX,
-		    strlen(FS_TMP_PREFIX)) != 0)
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-			info_f("removed stale temporary %s/%s", dir,
-			    de->d_name);
-	}
-	closedir(d);
-}
-
 /* See rollback.h: 1 finished, 0 nothing pending, -1 failed (r->reason). */
 int
 rollback_resume(struct store *st, const char *sshdir, struct rb_result *r,
@@ -575,7 +548,7 @@ rollback_resume(struct store *st, const char *sshdir, struct rb_result *r,
 		if (m.e[i].role == CL_HOSTKEY ||
 		    fs_split(m.e[i].path, &dir, &base) == -1)
 			continue;
-		sweep_temps(dir);
+		(void)fs_sweep_temps(dir);
 		free(dir);
 		free(base);
 	}

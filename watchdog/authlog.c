@@ -64,7 +64,7 @@ record(struct daemon *d, const struct authlog_rec *r)
 		debug_f("rejected %s key %s for %s%s from %s port %d",
 		    r->keytype, r->fingerprint, r->invalid_user ?
 		    "invalid user " : "", r->user, r->addr, r->port);
-	events_record(d, &e);
+	events_record(d, &e, EVS_LOG);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "policies.h"
 #include "creds.h"
 #include "authlog.h"
+#include "metrics.h"
 
 /* Everything the loop waits for has one deadline slot (monotonic ms, 0 = off). */
 enum dl_slot {
@@ -31,6 +32,7 @@ enum dl_slot {
 	DL_CONFIRM,		/* a provisional change is reverted */
 	DL_REQUESTS,		/* request files to process (a burst's rest) */
 	DL_AUTHLOG,		/* sshd's log: read on, save the position, restart */
+	DL_METRICS,		/* metrics.textfile: write, or reap its writer */
 	DL_NSLOTS
 };
 
@@ -54,6 +56,7 @@ struct daemon {
 	struct policies pol;		/* the policy engine */
 	struct creds_state creds;	/* what the last sessions proved */
 	struct authlog authlog;		/* sshd's log: rejected keys */
+	struct metrics metrics;		/* metrics.textfile */
 	int64_t	 watchdog_ms;		/* systemd WatchdogSec / 2, 0 off */
 
 	int64_t	 deadline[DL_NSLOTS];

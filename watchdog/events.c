@@ -13,9 +13,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bgwrite.h"
 #include "conf.h"
 #include "creds.h"
 #include "counters.h"
@@ -23,11 +23,22 @@
 #include "event.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "misc.h"
 #include "pamfile.h"
 #include "policies.h"
 #include "report.h"
 #include "xmalloc.h"
+
+/* The newest login the persisted counters know of survives a restart. */
+static void
+newest_ok(const struct counters_entry *e, void *arg)
+{
+	struct events *ev = arg;
+
+	if (e->last_ok_ms > ev->last_ok_ms)
+		ev->last_ok_ms = e->last_ok_ms;
+}
 
 static void
 load_counters(struct daemon *d)
@@ -49,6 +60,7 @@ load_counters(struct daemon *d)
 	if (counters_load(&ev->counters, ev->state_path, err,
 	    sizeof(err)) == 0) {
 		debug_f("counters loaded from %s", ev->state_path);
+		counters_foreach(&ev->counters.users, newest_ok, ev);
 		return;
 	}
 	if (errno == ENOENT)
@@ -196,24 +208,25 @@ static int
 reap_saver(struct daemon *d, int block)
 {
 	struct events *ev = &d->events;
-	pid_t r;
-	int st;
+	int r;
 
-	if (ev->saver == 0)
-		return 0;
-	while ((r = waitpid(ev->saver, &st, block ? 0 : WNOHANG)) == -1 &&
-	    errno == EINTR)
-		;
-	if (r == 0)
+	if ((r = bgwrite_reap(&ev->saver, block)) == 1)
 		return 1;
-	if (r == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (r == -1) {
 		/* Written again at the next deadline: nothing is lost but time. */
 		ev->save_errors++;
 		ev->dirty = 1;
 		error_f("save counters %s: the writer failed", ev->state_path);
 	}
-	ev->saver = 0;
 	return 0;
+}
+
+static int
+save_child(void *arg)
+{
+	struct events *ev = arg;
+
+	return counters_save(&ev->counters, ev->state_path);
 }
 
 /*
@@ -224,7 +237,6 @@ static void
 save(struct daemon *d)
 {
 	struct events *ev = &d->events;
-	pid_t pid;
 
 	if (reap_saver(d, 0)) {
 		daemon_set_deadline(d, DL_EVENTS, monotime_ms() + EVENTS_REAP_MS);
@@ -238,22 +250,11 @@ save(struct daemon *d)
 		    ev->last_save_ms + EVENTS_SAVE_INTERVAL_MS);
 		return;
 	}
-	if ((pid = fork()) == -1) {
+	if (bgwrite_start(d, &ev->saver, save_child, ev) == -1) {
 		warn_f("fork: %s; counters written in the loop", strerror(errno));
 		save_now(d);
 		return;
 	}
-	if (pid == 0) {
-		/*
-		 * The pidfile's lock is the daemon's alone: held through this
-		 * descriptor too, it would outlive a killed daemon by the
-		 * write's time and refuse the next start (exit 75).
-		 */
-		if (d->lockfd != -1)
-			close(d->lockfd);
-		_exit(counters_save(&ev->counters, ev->state_path) == 0 ? 0 : 1);
-	}
-	ev->saver = pid;
 	ev->dirty = 0;
 	ev->last_save_ms = monotime_ms();
 	daemon_set_deadline(d, DL_EVENTS, monotime_ms() + EVENTS_REAP_MS);
@@ -301,7 +302,7 @@ reject(struct events *ev, int cred, const char *why, long uid)
 
 /* See events.h. */
 void
-events_record(struct daemon *d, const struct sm_event *e)
+events_record(struct daemon *d, const struct sm_event *e, enum ev_src src)
 {
 	struct events *ev = &d->events;
 	int success;
@@ -332,6 +333,12 @@ events_record(struct daemon *d, const struct sm_event *e)
 	    realtime_ms()) == -1)
 		debug_f("event %s: a name over %d characters not counted",
 		    event_kind_name(e->kind), COUNTERS_KEY_MAX);
+	if (success) {
+		ev->seen_ok[src]++;
+		ev->last_ok_ms = realtime_ms();
+	} else
+		ev->seen_fail[src]++;
+	metrics_changed(d);
 	ev->dirty = 1;
 	schedule_save(d);
 	/* A protected user got in: what let them in is known-good. */
@@ -440,7 +447,7 @@ take_one(struct daemon *d, struct msghdr *msg, const char *buf, size_t n)
 		debug_f("%s: the denial sshd's log reported already", e.user);
 		return;
 	}
-	events_record(d, &e);
+	events_record(d, &e, EVS_PAM);
 }
 
 /*

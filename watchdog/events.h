@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bgwrite.h"
 #include "counters.h"
 
 struct daemon;
@@ -50,7 +51,7 @@ struct events {
 	uint64_t	 other_service;	/* from a PAM service that is not sshd's */
 	uint64_t	 save_errors;
 	int		 dirty;		/* counters changed since the last save */
-	pid_t		 saver;		/* the child writing them now, 0 none */
+	struct bgwrite	 saver;		/* the child writing them now */
 	int64_t		 last_save_ms;	/* monotonic */
 	int64_t		 rej_log_ms;	/* monotonic, last rejection logged */
 	uint64_t	 rej_unlogged;	/* rejections not yet logged */
@@ -77,6 +78,10 @@ struct events {
 	} denied[EVENTS_DEDUP];
 	size_t		 denied_pos;
 	uint64_t	 denied_twice;	/* second reports of one login, not counted */
+	/* What events_record counted since this start, by source (metrics). */
+	uint64_t	 seen_fail[EVS_LOG + 1];
+	uint64_t	 seen_ok[EVS_LOG + 1];
+	int64_t		 last_ok_ms;	/* realtime of the newest login, 0 none */
 };
 
 /*
@@ -88,11 +93,13 @@ struct events {
 int	events_open(struct daemon *d);
 
 /*
- * One authentication event, from the PAM socket or from sshd's own log
- * (authlog.c): counted per user and source, then handed to the policies.
+ * One authentication event, from the PAM socket (src EVS_PAM) or from
+ * sshd's own log (EVS_LOG, authlog.c): counted per user and source
+ * address, then handed to the policies.
  */
 struct sm_event;
-void	events_record(struct daemon *d, const struct sm_event *e);
+void	events_record(struct daemon *d, const struct sm_event *e,
+	    enum ev_src src);
 
 /*
  * Predicate: the other source reported this user's denied login already

@@ -20,6 +20,7 @@
 #include "guard.h"
 #include "guard_int.h"
 #include "log.h"
+#include "metrics.h"
 #include "misc.h"
 #include "report.h"
 #include "rollback.h"
@@ -42,9 +43,11 @@ guard_state_name(enum guard_state s)
 void
 guard_set_state(struct daemon *d, enum guard_state s)
 {
-	if (d->guard.state != s)
+	if (d->guard.state != s) {
 		debug_f("guard %s -> %s", guard_state_name(d->guard.state),
 		    guard_state_name(s));
+		metrics_changed(d);
+	}
 	/* Leaving provisional in any way ends its deadline. */
 	if (d->guard.state == GS_PROVISIONAL && s != GS_PROVISIONAL)
 		guard_confirm_clear(d);

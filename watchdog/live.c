@@ -38,10 +38,20 @@ static const char *step_names[LADDER_NSTEPS] = {
 	"idle", "restart", "rollback", "repair", "vendor-default", "failing",
 };
 
+static const char *cause_names[LIVE_NCAUSES] = {
+	"exited", "unresponsive", "not_running", "canary",
+};
+
 const char *
 live_step_name(enum ladder_step s)
 {
 	return s < LADDER_NSTEPS ? step_names[s] : "unknown";
+}
+
+const char *
+live_cause_name(enum live_cause c)
+{
+	return c < LIVE_NCAUSES ? cause_names[c] : "unknown";
 }
 
 void
@@ -145,13 +155,15 @@ up(struct daemon *d, pid_t pid, const char *how)
 
 /* sshd is down or useless: start climbing now. */
 void
-live_down(struct daemon *d, const char *why)
+live_down(struct daemon *d, enum live_cause cause, const char *why)
 {
 	struct live *l = &d->live;
 
 	live_emit(d, AUDIT_SERVICE_STOP, "sshmedic-sshd-died", 0, why);
 	drop_pidfd(d);
 	l->deaths++;
+	if (cause < LIVE_NCAUSES)
+		l->down[cause]++;
 	if (l->down_since_ms == 0)
 		l->down_since_ms = realtime_ms();
 	if (l->step == LADDER_IDLE)
@@ -281,6 +293,7 @@ start_sshd(struct daemon *d)
 		    (pid = sshd_pid(&d->conf)) != 0 &&
 		    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
 			live_adopt(d, pid);
+			l->probe_ok_ms = realtime_ms();
 			return 0;
 		}
 		if (monotime_ms() >= deadline)
@@ -403,6 +416,7 @@ try_restart(struct daemon *d)
 	/* Someone else (an admin, the service manager) may have done it. */
 	if ((pid = sshd_pid(&d->conf)) != 0 &&
 	    sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+		l->probe_ok_ms = realtime_ms();
 		up(d, pid, "started by someone else");
 		return;
 	}
@@ -487,6 +501,7 @@ live_start(struct daemon *d)
 		    live_step_name(l->step));
 	pid = sshd_pid(&d->conf);
 	if (pid != 0 && sshd_probe_banner(&d->conf, reason, sizeof(reason))) {
+		l->probe_ok_ms = realtime_ms();
 		/* Adopt what runs, never start a second one beside it. */
 		if (l->step != LADDER_IDLE)
 			up(d, pid, "found serving at start");
@@ -505,7 +520,7 @@ live_start(struct daemon *d)
 		    d->conf.probe_timeout_ms));
 		return;
 	}
-	live_down(d, "sshd is not running at sshmedicd start");
+	live_down(d, LIVE_NOT_RUNNING, "sshd is not running at sshmedicd start");
 }
 
 void
@@ -540,7 +555,7 @@ live_on_pidfd(struct daemon *d)
 	    live_adopt(d, pid) == 0)
 		return;
 	snprintf(why, sizeof(why), "sshd master pid %ld exited", (long)was);
-	live_down(d, why);
+	live_down(d, LIVE_EXITED, why);
 }
 
 void

@@ -22,6 +22,15 @@ enum ladder_step {
 
 #define LIVE_BURST_MAX	1000
 
+/* Why sshd had to be brought back (each one starts the ladder). */
+enum live_cause {
+	LIVE_EXITED = 0,	/* S1: the master exited (pidfd) */
+	LIVE_UNRESPONSIVE,	/* S2: alive, banner probes missed: killed */
+	LIVE_NOT_RUNNING,	/* no master at start, or the pidfile is stale */
+	LIVE_CANARY,		/* the canary login kept failing */
+	LIVE_NCAUSES
+};
+
 struct live {
 	pid_t	 pid;			/* adopted sshd master, 0 none */
 	int	 pidfd;			/* -1 none */
@@ -38,6 +47,8 @@ struct live {
 	unsigned long deaths;
 	unsigned long starts;
 	unsigned long start_failures;
+	unsigned long down[LIVE_NCAUSES];	/* deaths by cause */
+	int64_t	 probe_ok_ms;		/* realtime of the last banner answer */
 };
 
 /* Adopts a running sshd or starts the ladder; arms probes. */
@@ -53,5 +64,7 @@ void	live_on_deadline(struct daemon *d, int slot);
 void	live_on_reconfig(struct daemon *d);
 
 const char *live_step_name(enum ladder_step);
+/* "exited", "unresponsive", "not_running", "canary". */
+const char *live_cause_name(enum live_cause);
 
 #endif

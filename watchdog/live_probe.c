@@ -43,11 +43,13 @@ live_probe(struct daemon *d)
 		if (pid != l->pid)
 			live_adopt(d, pid);
 		l->misses = 0;
+		l->probe_ok_ms = realtime_ms();
 		live_arm_probe(d);
 		return;
 	}
 	if (pid == 0) {
-		live_down(d, "no sshd master process (pidfile empty or stale)");
+		live_down(d, LIVE_NOT_RUNNING,
+		    "no sshd master process (pidfile empty or stale)");
 		return;
 	}
 	l->misses++;
@@ -61,7 +63,7 @@ live_probe(struct daemon *d)
 	snprintf(why, sizeof(why), "sshd master pid %ld alive but not answering "
 	    "(%d probes: %s); killed", (long)pid, l->misses, reason);
 	kill(pid, SIGKILL);
-	live_down(d, why);
+	live_down(d, LIVE_UNRESPONSIVE, why);
 }
 
 void
@@ -112,7 +114,8 @@ live_canary(struct daemon *d)
 
 		if (pid != 0)
 			kill(pid, SIGTERM);
-		live_down(d, "canary login keeps failing: restarting sshd");
+		live_down(d, LIVE_CANARY,
+		    "canary login keeps failing: restarting sshd");
 		return;
 	}
 	daemon_set_deadline(d, DL_CANARY,

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "fsutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "misc.h"
 #include "policies.h"
 #include "report.h"
@@ -275,6 +276,8 @@ run_actions(struct daemon *d, const struct policy *p, const struct pol_ctx *c,
 			P->actions_ok++;
 		else
 			P->actions_failed++;
+		metrics_policy(d, p->name, p->dry_run ? MPR_DRY_RUN :
+		    rv == 0 ? MPR_OK : MPR_FAILED);
 	}
 	P->busy = 0;
 }
@@ -296,6 +299,7 @@ fire(struct daemon *d, size_t idx, const struct pol_ctx *c)
 	cd = cd_find(run, subj, 1);
 	if (cd->last_ms != 0 && now - cd->last_ms < p->cooldown_ms) {
 		P->suppressed++;
+		metrics_policy(d, p->name, MPR_SUPPRESSED);
 		if (cd->said_ms < cd->last_ms) {
 			snprintf(reason, sizeof(reason), "policy %s: %s; not "
 			    "acting: in its cooldown for another %lld s",
@@ -310,6 +314,7 @@ fire(struct daemon *d, size_t idx, const struct pol_ctx *c)
 	}
 	if (!burst_ok(run, now)) {
 		P->suppressed++;
+		metrics_policy(d, p->name, MPR_SUPPRESSED);
 		if (now - run->burst_said_ms >= POL_BURST_MS) {
 			snprintf(reason, sizeof(reason), "policy %s: %s; not "
 			    "acting: it fired %d times within %d s (for many "

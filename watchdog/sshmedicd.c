@@ -29,6 +29,7 @@
 #include "fsutil.h"
 #include "guard.h"
 #include "log.h"
+#include "metrics.h"
 #include "misc.h"
 #include "notify.h"
 #include "policy.h"
@@ -140,6 +141,9 @@ run_deadlines(struct daemon *d)
 		case DL_REQUESTS:
 			requests_scan(d);
 			break;
+		case DL_METRICS:
+			metrics_on_deadline(d);
+			break;
 		default:
 			guard_on_deadline(d, i);
 			break;
@@ -171,15 +175,18 @@ reconfigure(struct daemon *d)
 	/* Sockets, store and pidfile stay where they are until a restart. */
 	if (strcmp(nc.state_dir, d->conf.state_dir) != 0 ||
 	    strcmp(nc.run_dir, d->conf.run_dir) != 0 ||
-	    strcmp(nc.log_json, d->conf.log_json) != 0)
-		warn_f("paths.state, paths.run and log.json changes take "
-		    "effect at the next start");
+	    strcmp(nc.log_json, d->conf.log_json) != 0 ||
+	    strcmp(nc.metrics_textfile, d->conf.metrics_textfile) != 0)
+		warn_f("paths.state, paths.run, log.json and metrics.textfile "
+		    "changes take effect at the next start");
 	free(nc.state_dir);
 	nc.state_dir = xstrdup(d->conf.state_dir);
 	free(nc.run_dir);
 	nc.run_dir = xstrdup(d->conf.run_dir);
 	free(nc.log_json);
 	nc.log_json = xstrdup(d->conf.log_json);
+	free(nc.metrics_textfile);
+	nc.metrics_textfile = xstrdup(d->conf.metrics_textfile);
 	conf_free(&d->conf);
 	d->conf = nc;
 	emit_daemon(AUDIT_USYS_CONFIG, "sshmedic-daemon-reconfig", 1,
@@ -341,6 +348,7 @@ setup(struct daemon *d)
 	if (report_open(&rc) == -1)
 		error_f("event log %s: %s; audit and syslog still work",
 		    d->conf.log_json, strerror(errno));
+	metrics_init(d);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -511,6 +519,7 @@ main(int argc, char **argv)
 	loop(&d);
 	notify_send("STOPPING=1");
 	emit_daemon(AUDIT_SERVICE_STOP, "sshmedic-daemon-stop", 1, NULL);
+	metrics_stop(&d);
 	live_stop(&d);
 	guard_stop(&d);
 	authlog_stop(&d);
