@@ -71,8 +71,7 @@ sm_next_event sshmedic-config-promoted >/dev/null || sm_fail "no generation 2"
     sm_fail "generation after the promotion: $(sm_status_field generation)"
 
 # 1. Commands (each of the CLI's own) and options.
-cmds=$(grep -ohE 'strcmp\(cmd, "[a-z-]+"\) == 0' "$top_srcdir/watchdog/sshmedic.c" |
-    sed -E 's/.*"([a-z-]+)".*/\1/' | sort -u)
+cmds=$(sm_cli_commands)
 for c in $cmds; do
 	offers "$c" sshmedic ""
 done
@@ -85,9 +84,7 @@ expect "--json --help --dry-run --discard-quarantine" sshmedic image-prep --
 offers 15m sshmedic pause ""
 offers 5m sshmedic try ""
 # Every --option the CLI compares an argument with is offered somewhere.
-for o in $(grep -ohE 'strcmp\(argv\[[^]]+\], "--[a-z-]+"\)' \
-    "$top_srcdir"/watchdog/sshmedic.c "$top_srcdir"/watchdog/cli_*.c |
-    grep -oE '"--[a-z-]+"' | tr -d '"' | sort -u); do
+for o in $(sm_cli_dashdash); do
 	grep -qE -- "(^|[ '])$o( |'|\$)" "$CF" ||
 	    sm_fail "$o of the CLI is not in $CF"
 done
@@ -121,8 +118,7 @@ expect "" "$T/only-status" -f "$SM_CONF" rollback ""
 sm_log "3: nothing for a missing config or another user; the store without the daemon"
 
 # 4. Requests: kinds (lib/request.c's list), users, key files, options.
-kinds=$(sed -n '/kind_names\[RQ_NKINDS\] = {/,/};/p' "$top_srcdir/lib/request.c" |
-    grep -oE '"[a-z-]+"' | tr -d '"')
+kinds=$(sm_request_kinds)
 [ -n "$kinds" ] || sm_fail "lib/request.c: no request kinds found"
 expect "$kinds" sshmedic request ""
 expect "set-key set-password" sshmedic request set-

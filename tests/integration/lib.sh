@@ -736,3 +736,24 @@ sm_last_start_ok() {
 	[ "$(sm_json_field "$ev" res)" = success ] || return 1
 	printf '%s\n' "$ev"
 }
+
+# --- what the code lists (man.sh, completion.sh) ---------------------------
+
+# sm_cli_commands: the commands watchdog/sshmedic.c dispatches, one a line.
+sm_cli_commands() {
+	grep -ohE 'strcmp\(cmd, "[a-z-]+"\) == 0' "$top_srcdir/watchdog/sshmedic.c" |
+	    sed -E 's/.*"([a-z-]+)".*/\1/' | sort -u
+}
+
+# sm_cli_dashdash: every --option the CLI compares an argument with.
+sm_cli_dashdash() {
+	grep -ohE 'strcmp\(argv\[[^]]+\], "--[a-z-]+"\)' \
+	    "$top_srcdir/watchdog/sshmedic.c" "$top_srcdir"/watchdog/cli_*.c |
+	    grep -oE '"--[a-z-]+"' | tr -d '"' | sort -u
+}
+
+# sm_request_kinds: lib/request.c's request kinds, in its order.
+sm_request_kinds() {
+	sed -n '/kind_names\[RQ_NKINDS\] = {/,/};/p' "$top_srcdir/lib/request.c" |
+	    grep -oE '"[a-z-]+"' | tr -d '"'
+}

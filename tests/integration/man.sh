@@ -94,18 +94,15 @@ for o in $(sed -nE 's/^[[:space:]]*\{ "([a-z-]+)", (no|required)_argument.*/\1/p
     "$S/sshmedic.c"); do
 	has sshmedic.8 "Fl -$o( |$)" "sshmedic --$o"
 done
-cmds=$(grep -ohE 'strcmp\(cmd, "[a-z-]+"\) == 0' "$S/sshmedic.c" |
-    sed -E 's/.*"([a-z-]+)".*/\1/' | sort -u)
+cmds=$(sm_cli_commands)
 [ -n "$cmds" ] || sm_fail "watchdog/sshmedic.c: no commands found"
 for c in $cmds; do
 	has sshmedic.8 "^\.It Cm $c( |$)" "command $c"
 done
-for o in $(grep -ohE 'strcmp\(argv\[[^]]+\], "--[a-z-]+"\)' "$S"/sshmedic.c \
-    "$S"/cli_*.c | grep -oE '"--[a-z-]+"' | tr -d '"' | sort -u); do
+for o in $(sm_cli_dashdash); do
 	has sshmedic.8 "Fl -${o#--}( |$)" "option $o"
 done
-kinds=$(sed -n '/kind_names\[RQ_NKINDS\] = {/,/};/p' "$top_srcdir/lib/request.c" |
-    grep -oE '"[a-z-]+"' | tr -d '"')
+kinds=$(sm_request_kinds)
 [ -n "$kinds" ] || sm_fail "lib/request.c: no request kinds found"
 for k in $kinds; do
 	has sshmedic.8 "^\.It Cm $k( |$)" "request $k"
