@@ -81,6 +81,11 @@ offers --version sshmedic --
 offers --config sshmedic --
 expect "--json --help" "$SMC" -f "$SM_CONF" status --
 expect "--json --help --dry-run --discard-quarantine" sshmedic image-prep --
+expect "--json --help --since --input" sshmedic history --
+offers yesterday sshmedic history --since ""
+expect "this-week this-month this-year" sshmedic history 5 --since this-
+expect "$T/events.json" sshmedic history --input "$T/events."
+expect "--help --key-prefix --daemon" sshmedic audit-rules --
 offers 15m sshmedic pause ""
 offers 5m sshmedic try ""
 # Every --option the CLI compares an argument with is offered somewhere.
