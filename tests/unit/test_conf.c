@@ -112,6 +112,7 @@ assert_defaults(const struct sm_conf *c)
 	assert_int_equal(c->log_audit, 1);
 	assert_int_equal(c->log_syslog, 1);
 	assert_string_equal(c->metrics_textfile, "");
+	assert_int_equal(c->metrics_interval_ms, 15000);
 	assert_string_equal(c->authlog_file, "");
 	assert_null(c->authlog_command[0]);
 	assert_string_equal(c->sshd_pam_service, "sshd");
@@ -303,6 +304,7 @@ static const struct numkey numkeys[] = {
 	{ "store", "keep_quarantine", O(keep_quarantine), 1, 100000, 0 },
 	{ "counters", "users", O(counters_users), 16, 1000000, 0 },
 	{ "counters", "sources", O(counters_sources), 16, 1000000, 0 },
+	{ "metrics", "interval_ms", O(metrics_interval_ms), 1000, 3600000, 0 },
 };
 
 static void
