@@ -641,21 +641,27 @@ conf_parse(struct conf_ctx *x, const char *text, struct sm_conf *c)
 }
 
 /*
- * 0 on success; -1 with err set to "FILE:LINE: reason" ("FILE: reason"
- * for problems of the file itself), c then holding the defaults.
+ * 0 on success (c->path NULL for an absent file with CONF_ABSENT_OK); -1
+ * with err set to "FILE:LINE: reason" ("FILE: reason" for problems of the
+ * file itself), c then holding the defaults.
  */
 int
-conf_load(const char *path, struct sm_conf *c, int check_owner,
+conf_load(const char *path, struct sm_conf *c, int flags,
     char *err, size_t errlen)
 {
 	struct conf_ctx x = { path, err, errlen };
+	struct stat st;
 	char *text = NULL;
 
 	conf_defaults(c);
 	if (errlen > 0)
 		err[0] = '\0';
-	if (conf_open_checked(&x, AT_FDCWD, path, check_owner, CONF_MAX_SIZE,
-	    &text) == -1 || conf_refuse_include(&x, text) == -1 ||
+	if ((flags & CONF_ABSENT_OK) && lstat(path, &st) == -1 &&
+	    errno == ENOENT)
+		return 0;
+	if (conf_open_checked(&x, AT_FDCWD, path, flags & CONF_CHECK_OWNER,
+	    CONF_MAX_SIZE, &text) == -1 ||
+	    conf_refuse_include(&x, text) == -1 ||
 	    conf_refuse_wide_ints(&x, text) == -1 ||
 	    conf_parse(&x, text, c) == -1) {
 		free(text);

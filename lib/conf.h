@@ -19,7 +19,7 @@ struct conf_user {
 };
 
 struct sm_conf {
-	char	*path;			/* the file this came from */
+	char	*path;			/* the file read; NULL: none (absent) */
 
 	/* sshd */
 	char	*sshd_binary;		/* /usr/sbin/sshd */
@@ -97,15 +97,22 @@ struct sm_conf {
 /* Fills c with every default (no file read). */
 void	conf_defaults(struct sm_conf *c);
 
+/* conf_load's flags. */
+#define CONF_CHECK_OWNER	0x1	/* root's, not group/other-writable */
+#define CONF_ABSENT_OK		0x2	/* no file there: the defaults, 0 */
+
 /*
  * Loads path over the defaults. Refuses (-1) unknown keys, wrong types,
- * out-of-range values, relative paths, and a file not owned by root or
- * writable by group/other (unless check_owner is 0, for unit tests); err
- * gets "FILE:LINE: reason". 0 on success. On failure c holds the defaults
- * only and must still be freed. c need not be initialised: conf_load fills
- * the defaults itself (do not call conf_defaults first, it would leak).
+ * out-of-range values, relative paths, and, with CONF_CHECK_OWNER (all but
+ * unit tests), a file not owned by root or writable by group/other; err
+ * gets "FILE:LINE: reason". 0 on success. With CONF_ABSENT_OK a path that
+ * does not exist (ENOENT: the default file an admin deleted or never
+ * installed) is the defaults, 0, with c->path NULL; a dangling symlink is
+ * still refused. On failure c holds the defaults only and must still be
+ * freed. c need not be initialised: conf_load fills the defaults itself
+ * (do not call conf_defaults first, it would leak).
  */
-int	conf_load(const char *path, struct sm_conf *c, int check_owner,
+int	conf_load(const char *path, struct sm_conf *c, int flags,
 	    char *err, size_t errlen);
 
 /* Frees everything conf_defaults/conf_load allocated. */

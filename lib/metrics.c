@@ -196,12 +196,14 @@ metrics_family(struct metrics_buf *b, const char *name,
 	return 0;
 }
 
-/* name{l1="v1",...} with the values escaped; 0/-1. */
+/* name{l1="v1",...} with the values escaped; 0/-1 (also once b->err). */
 static int
 put_series(struct metrics_buf *b, const char *const *labels)
 {
 	size_t i;
 
+	if (b->err)
+		return -1;
 	if (b->family == NULL)
 		return fail(b, EINVAL);
 	if (put_str(b, b->family) == -1)
@@ -225,8 +227,6 @@ put_series(struct metrics_buf *b, const char *const *labels)
 int
 metrics_u64(struct metrics_buf *b, const char *const *labels, uint64_t v)
 {
-	if (b->err)
-		return -1;
 	if (put_series(b, labels) == -1)
 		return -1;
 	return putf(b, "%llu\n", (unsigned long long)v);
@@ -236,8 +236,6 @@ metrics_u64(struct metrics_buf *b, const char *const *labels, uint64_t v)
 int
 metrics_double(struct metrics_buf *b, const char *const *labels, double v)
 {
-	if (b->err)
-		return -1;
 	if (put_series(b, labels) == -1)
 		return -1;
 	if (isnan(v))

@@ -39,6 +39,7 @@ enum dl_slot {
 struct daemon {
 	struct sm_conf conf;
 	const char *conf_path;
+	int	 conf_flags;		/* conf_load's: -f makes it required */
 	int	 foreground;
 	int	 debug;
 

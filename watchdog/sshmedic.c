@@ -254,7 +254,7 @@ main(int argc, char **argv)
 	static struct cli c;
 	const char *conf_path = CONF_DEFAULT_PATH, *cmd;
 	char err[1024], req[64];
-	int ch, r;
+	int ch, r, conf_flags = CONF_CHECK_OWNER | CONF_ABSENT_OK;
 
 	log_init("sshmedic", 1, 0);
 	memset(&c, 0, sizeof(c));
@@ -262,6 +262,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'f':
 			conf_path = optarg;
+			conf_flags = CONF_CHECK_OWNER;
 			break;
 		case 'j':
 			c.json = 1;
@@ -297,7 +298,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (conf_load(conf_path, &c.conf, 1, err, sizeof(err)) == -1) {
+	if (conf_load(conf_path, &c.conf, conf_flags, err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "sshmedic: %s\n", err);
 		return EX_CONFIG;
 	}

@@ -163,7 +163,8 @@ reconfigure(struct daemon *d)
 	struct sm_conf nc;
 	char err[1024], reason[1100];
 
-	if (conf_load(d->conf_path, &nc, 1, err, sizeof(err)) == -1) {
+	if (conf_load(d->conf_path, &nc, d->conf_flags, err,
+	    sizeof(err)) == -1) {
 		snprintf(reason, sizeof(reason), "new configuration refused, "
 		    "the running one is kept: %s", err);
 		error_f("%s", reason);
@@ -448,7 +449,8 @@ test_policies(const struct sm_conf *c, const char *conf_path)
 	if (r == -1 || ps.nerrors > 0)
 		r = EX_CONFIG;
 	else {
-		printf("%s: configuration is valid\n", conf_path);
+		printf(c->path != NULL ? "%s: configuration is valid\n" :
+		    "%s: absent, the built-in defaults are valid\n", conf_path);
 		printf("%zu polic%s in %zu file%s\n", ps.n,
 		    ps.n == 1 ? "y" : "ies", ps.nfiles, ps.nfiles == 1 ? "" : "s");
 		r = 0;
@@ -466,12 +468,14 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT_PATH;
+	d.conf_flags = CONF_CHECK_OWNER | CONF_ABSENT_OK;
 	d.lockfd = d.epfd = d.sigfd = d.timerfd = d.inofd = d.ctlfd = -1;
 	d.events.fd = d.events.drops_fd = -1;
 	while ((ch = getopt(argc, argv, "f:DdtVh")) != -1) {
 		switch (ch) {
 		case 'f':
 			d.conf_path = optarg;
+			d.conf_flags = CONF_CHECK_OWNER;
 			break;
 		case 'D':
 			d.foreground = 1;
@@ -493,7 +497,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init("sshmedicd", d.foreground || test_only, d.debug);
-	if (conf_load(d.conf_path, &d.conf, 1, err, sizeof(err)) == -1) {
+	if (conf_load(d.conf_path, &d.conf, d.conf_flags, err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "sshmedicd: %s\n", err);
 		conf_free(&d.conf);
 		return EX_CONFIG;
@@ -510,6 +515,9 @@ main(int argc, char **argv)
 	emit_daemon(AUDIT_SERVICE_START, "sshmedic-daemon-start", 1, NULL);
 	logit("sshmedicd %s started, guarding %s", PACKAGE_VERSION,
 	    d.conf.sshd_config);
+	if (d.conf.path == NULL)
+		logit("%s is absent: running with the built-in defaults",
+		    d.conf_path);
 	policies_load(&d, 0);
 	guard_start(&d);
 	live_start(&d);

@@ -699,6 +699,60 @@ t_file_checks(void **s)
 	conf_free(&c);
 }
 
+/*
+ * CONF_ABSENT_OK: the default file may be missing (a deleted Debian
+ * conffile, a make install that puts none in place): the defaults. Only
+ * ENOENT: a dangling symlink, a directory or a bad file are still refused.
+ */
+static void
+t_absent_ok(void **s)
+{
+	const int fl = CONF_CHECK_OWNER | CONF_ABSENT_OK;
+	struct sm_conf c;
+	char err[1024], p[600];
+
+	(void)s;
+	snprintf(p, sizeof(p), "%s/missing.conf", tdir);
+	assert_int_equal(conf_load(p, &c, fl, err, sizeof(err)), 0);
+	assert_null(c.path);
+	assert_string_equal(err, "");
+	assert_defaults(&c);
+	conf_free(&c);
+	/* a missing directory above it (no /etc/sshmedic at all) */
+	snprintf(p, sizeof(p), "%s/nodir/sshmedic.conf", tdir);
+	assert_int_equal(conf_load(p, &c, fl, err, sizeof(err)), 0);
+	assert_null(c.path);
+	conf_free(&c);
+	/* without the flag (sshmedicd -f FILE) a missing file is an error */
+	assert_int_equal(conf_load(p, &c, CONF_CHECK_OWNER, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "No such file"));
+	conf_free(&c);
+
+	snprintf(p, sizeof(p), "%s/dangling.conf", tdir);
+	assert_int_equal(symlink("/nonexistent/sshmedic.conf", p), 0);
+	assert_int_equal(conf_load(p, &c, fl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, p));
+	assert_defaults(&c);
+	conf_free(&c);
+	assert_int_equal(conf_load(tdir, &c, fl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	conf_free(&c);
+
+	/* a file that is there is read and checked as ever */
+	unit_write(cpath, "probe = { port = 2222; };\n");
+	assert_int_equal(chown(cpath, 0, 0), 0);
+	assert_int_equal(chmod(cpath, 0600), 0);
+	assert_int_equal(conf_load(cpath, &c, fl, err, sizeof(err)), 0);
+	assert_int_equal(c.probe_port, 2222);
+	assert_string_equal(c.path, cpath);
+	conf_free(&c);
+	assert_int_equal(chmod(cpath, 0666), 0);
+	assert_int_equal(conf_load(cpath, &c, fl, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "mode 0666"));
+	conf_free(&c);
+}
+
 /* The shipped example sets every key to its default: the two stay in step. */
 static void
 t_example_file(void **s)
@@ -748,6 +802,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_authlog, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_credential_keys, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(t_absent_ok, setup, teardown),
 		cmocka_unit_test(t_example_file),
 	};
 
