@@ -701,3 +701,10 @@ conf_pidfile(const struct sm_conf *c)
 {
 	return run_path(c, "sshmedicd.pid");
 }
+
+/* The PAM module's drop file beside the event socket (X.sock -> X.drops). */
+char *
+conf_event_drops(const struct sm_conf *c)
+{
+	return run_path(c, "event.drops");
+}

@@ -122,5 +122,6 @@ void	conf_free(struct sm_conf *c);
 char	*conf_ctl_socket(const struct sm_conf *c);	/* run/ctl.sock */
 char	*conf_event_socket(const struct sm_conf *c);	/* run/event.sock */
 char	*conf_pidfile(const struct sm_conf *c);		/* run/sshmedicd.pid */
+char	*conf_event_drops(const struct sm_conf *c);	/* run/event.drops */
 
 #endif

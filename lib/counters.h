@@ -27,7 +27,8 @@
 #define COUNTERS_MIN		16
 #define COUNTERS_MAX		1000000
 
-/* First line of the persisted file. */
+/* The persisted file under paths.state, and its first line. */
+#define COUNTERS_FILE		"counters"
 #define COUNTERS_MAGIC		"sshmedic-counters 1"
 
 /*

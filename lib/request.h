@@ -17,6 +17,10 @@
 #define REQ_FILE_MAX	(256 * 1024)
 #define REQ_KEYS_MAX	(64 * 1024)
 #define REQ_SUFFIX	".req"
+/* What a processed NAME.req leaves: its answer, and the request kept. */
+#define REQ_RESULT_SUFFIX	".result"
+#define REQ_DONE_SUFFIX		".done"		/* applied, secrets removed */
+#define REQ_REJECTED_SUFFIX	".rejected"	/* refused, kept as it was */
 
 enum req_kind {
 	RQ_RESET_SSH = 0,

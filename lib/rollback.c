@@ -566,3 +566,13 @@ rb_result_free(struct rb_result *r)
 	free(r->files);
 	r->files = NULL;
 }
+
+/* See rollback.h: 1/0 (an intent that cannot be looked at counts as one). */
+int
+rollback_pending(struct store *st)
+{
+	struct stat sb;
+
+	return fstatat(st->dirfd, INTENT_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT;
+}

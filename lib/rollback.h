@@ -44,4 +44,7 @@ int	rollback_resume(struct store *st, const char *sshdir,
 
 void	rb_result_free(struct rb_result *r);
 
+/* Predicate: an intent record says a rollback was interrupted (1/0). */
+int	rollback_pending(struct store *st);
+
 #endif

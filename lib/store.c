@@ -50,13 +50,13 @@ store_mkdirat(int dfd, const char *name, mode_t mode)
 }
 
 /*
- * See store.h: 0/-1 with errno (EPERM for a store directory with the
- * wrong owner or mode). keep_generations < 1 keeps one; keep_quarantine
- * < 1 keeps every quarantine directory (never lose an admin's file).
+ * Opens dir as a store, creating it and its subdirectories when create is
+ * set; without, an absent store is ENOENT and nothing is made (a dry run
+ * must change nothing). 0/-1 with errno.
  */
-int
-store_open(struct store *st, const char *dir, int keep_generations,
-    int keep_quarantine)
+static int
+store_attach(struct store *st, const char *dir, int keep_generations,
+    int keep_quarantine, int create)
 {
 	static const char *subs[] = { "blobs", "gen", "quarantine" };
 	struct stat sb;
@@ -65,13 +65,14 @@ store_open(struct store *st, const char *dir, int keep_generations,
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
-	if (fs_mkdir_p(dir, 0700) == -1) {
+	if (create && fs_mkdir_p(dir, 0700) == -1) {
 		error_f("mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	st->dirfd = open(dir, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
 	if (st->dirfd < 0 || fstat(st->dirfd, &sb) == -1) {
-		error_f("open %s: %s", dir, strerror(errno));
+		if (create || errno != ENOENT)
+			error_f("open %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (sb.st_uid != geteuid() || (sb.st_mode & 022) != 0) {
@@ -80,7 +81,7 @@ store_open(struct store *st, const char *dir, int keep_generations,
 		errno = EPERM;
 		goto fail;
 	}
-	for (i = 0; i < SM_NELEM(subs); i++) {
+	for (i = 0; create && i < SM_NELEM(subs); i++) {
 		if (store_mkdirat(st->dirfd, subs[i], 0700) == -1) {
 			error_f("mkdir %s/%s: %s", dir, subs[i],
 			    strerror(errno));
@@ -98,6 +99,25 @@ store_open(struct store *st, const char *dir, int keep_generations,
 	st->dirfd = -1;
 	errno = saved;
 	return -1;
+}
+
+/*
+ * See store.h: 0/-1 with errno (EPERM for a store directory with the
+ * wrong owner or mode). keep_generations < 1 keeps one; keep_quarantine
+ * < 1 keeps every quarantine directory (never lose an admin's file).
+ */
+int
+store_open(struct store *st, const char *dir, int keep_generations,
+    int keep_quarantine)
+{
+	return store_attach(st, dir, keep_generations, keep_quarantine, 1);
+}
+
+/* See store.h: 0/-1 with errno (ENOENT: no store there). */
+int
+store_open_existing(struct store *st, const char *dir)
+{
+	return store_attach(st, dir, 0, 0, 0);
 }
 
 void

@@ -61,6 +61,11 @@ struct store {
  */
 int	store_open(struct store *st, const char *dir, int keep_generations,
 	    int keep_quarantine);
+/*
+ * The same checks on a store that must already exist; creates nothing,
+ * not even a missing subdirectory. 0/-1 with errno (ENOENT: none there).
+ */
+int	store_open_existing(struct store *st, const char *dir);
 void	store_close(struct store *st);
 
 /*
@@ -133,6 +138,8 @@ int	store_state_get(struct store *st, const char *key, char *val,
 	    size_t vlen);	/* 0 found, -1 ENOENT */
 int	store_state_set(struct store *st, const char *key, const char *val);
 					/* val NULL removes the key */
+/* Every key of guard.state, in file order (malloc'd). 0/-1 (EBADMSG). */
+int	store_state_keys(struct store *st, char ***keys, size_t *n);
 
 /*
  * Removes the temporaries a killed writer left in the store (names starting

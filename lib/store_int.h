@@ -11,6 +11,8 @@
 #include "store.h"
 
 #define STORE_FIELD_MAX	4096	/* decoded path, reason, evid */
+#define STORE_STATE_FILE	"guard.state"
+#define STORE_QUAR_DIR	"quarantine"
 
 /* Growing text buffer for manifests, metas and state files. */
 struct store_sbuf {
@@ -59,5 +61,13 @@ int	store_subdir(struct store *st, const char *name);
 
 /* mkdirat that accepts an existing directory (not a link to one). 0/-1. */
 int	store_mkdirat(int dfd, const char *name, mode_t mode);
+
+/*
+ * rm -r of name under dfd, never following links; depth is the caller's
+ * nesting (0 at the top), refused past STORE_RM_DEPTH with ELOOP. An
+ * absent name is 0. 0/-1 with errno.
+ */
+#define STORE_RM_DEPTH	32
+int	store_rmtree_at(int dfd, const char *name, int depth);
 
 #endif

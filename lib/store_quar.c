@@ -36,11 +36,10 @@
  *
  * Text values are encoded like manifest fields.
  */
-#define QUAR_SUB	"quarantine"
+#define QUAR_SUB	STORE_QUAR_DIR
 #define QUAR_SLOTS	64
 #define QUAR_DIRENTS	1024
 #define QUAR_LIST_MAX	100000
-#define QUAR_RM_DEPTH	32
 #define QUAR_STAMP_LEN	15	/* YYYYmmddTHHMMSS */
 #define QUAR_BASE_MAX	200
 
@@ -93,9 +92,9 @@ quar_names(int qfd, char ***names, size_t *n)
 	return 0;
 }
 
-/* rm -r of name under dfd, never following links, bounded in depth. */
-static int
-rmtree_at(int dfd, const char *name, int depth)
+/* See store_int.h: 0/-1 with errno (ELOOP past STORE_RM_DEPTH). */
+int
+store_rmtree_at(int dfd, const char *name, int depth)
 {
 	struct dirent *de;
 	struct stat sb;
@@ -106,7 +105,7 @@ rmtree_at(int dfd, const char *name, int depth)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(sb.st_mode))
 		return unlinkat(dfd, name, 0);
-	if (depth >= QUAR_RM_DEPTH) {
+	if (depth >= STORE_RM_DEPTH) {
 		errno = ELOOP;
 		return -1;
 	}
@@ -119,7 +118,7 @@ rmtree_at(int dfd, const char *name, int depth)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (rmtree_at(dirfd(d), de->d_name, depth + 1) == -1)
+		if (store_rmtree_at(dirfd(d), de->d_name, depth + 1) == -1)
 			r = -1;
 	}
 	closedir(d);
@@ -142,7 +141,7 @@ prune_quarantine(struct store *st, int qfd, const char *keep_name)
 	for (i = 0; i < n && drop > 0; i++) {
 		if (strcmp(names[i], keep_name) == 0)
 			continue;
-		if (rmtree_at(qfd, names[i], 0) == -1)
+		if (store_rmtree_at(qfd, names[i], 0) == -1)
 			error_f("prune quarantine %s: %s", names[i],
 			    strerror(errno));
 		else

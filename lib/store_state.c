@@ -19,7 +19,7 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define STATE_FILE	"guard.state"
+#define STATE_FILE	STORE_STATE_FILE
 #define STATE_MAX_KEYS	256
 #define STATE_KEY_MAX	64
 #define STATE_VAL_MAX	1024
@@ -144,6 +144,39 @@ store_state_set(struct store *st, const char *key, const char *val)
 	free(b.p);
 	errno = saved;
 	return r;
+}
+
+/* See store.h: 0/-1 with errno (EBADMSG: a malformed line). */
+int
+store_state_keys(struct store *st, char ***keys, size_t *n)
+{
+	char *buf, *cur, *line, *eq;
+	size_t len;
+
+	*keys = NULL;
+	*n = 0;
+	if (state_read(st, &buf, &len) == -1)
+		return -1;
+	cur = buf;
+	while (cur < buf + len && *n < STATE_MAX_KEYS) {
+		line = store_next_line(&cur, buf + len,
+		    STATE_KEY_MAX + STATE_VAL_MAX + 1);
+		if (line == NULL || (eq = strchr(line, '=')) == NULL)
+			break;
+		*eq = '\0';
+		*keys = xreallocarray(*keys, *n + 1, sizeof(**keys));
+		(*keys)[(*n)++] = xstrdup(line);
+	}
+	if (cur < buf + len) {
+		free(buf);
+		sm_strv_free(*keys, *n);
+		*keys = NULL;
+		*n = 0;
+		errno = EBADMSG;
+		return -1;
+	}
+	free(buf);
+	return 0;
 }
 
 /* See store.h: malloc'd "SHA256:..." or NULL (logged). */

@@ -27,6 +27,14 @@ int	cli_request(struct cli *c, int argc, char **argv);
 /* Its usage on f: 0 for stdout (--help), EX_USAGE otherwise. */
 int	cli_request_usage(FILE *f);
 
+/*
+ * sshmedic image-prep. cli_prep_early, before sshmedic.conf is read: its
+ * --help, and the refusal of a caller who is not root (an exit code), or
+ * -1 to go on. cli_image_prep: 0 done, 1 refused or failed, 64 usage.
+ */
+int	cli_prep_early(int argc, char **argv);
+int	cli_image_prep(struct cli *c, int argc, char **argv);
+
 /* Opens the store read-mostly; 0 or EX_UNAVAILABLE after a message. */
 int	cli_open_store(struct cli *c);
 

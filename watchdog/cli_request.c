@@ -210,8 +210,8 @@ cli_request(struct cli *c, int argc, char **argv)
 	snprintf(name, sizeof(name), "cli-%s-%.8s", stamp, id);
 	snprintf(path, sizeof(path), "%s/%s%s", c->conf.requests_dir, name,
 	    REQ_SUFFIX);
-	snprintf(result, sizeof(result), "%s/%s.result", c->conf.requests_dir,
-	    name);
+	snprintf(result, sizeof(result), "%s/%s" REQ_RESULT_SUFFIX,
+	    c->conf.requests_dir, name);
 	if (fs_mkdir_p(c->conf.requests_dir, 0700) == -1 ||
 	    fs_write_atomic(path, text, strlen(text), 0, 0, 0600) == -1) {
 		fprintf(stderr, "sshmedic: %s: %s\n", path, strerror(errno));

@@ -134,7 +134,7 @@ open_drops(struct daemon *d)
 	struct stat st;
 	char reason[256];
 
-	xasprintf(&ev->drops_path, "%s/event.drops", d->conf.run_dir);
+	ev->drops_path = conf_event_drops(&d->conf);
 	if (lstat(ev->drops_path, &st) == 0) {
 		if (S_ISREG(st.st_mode) && st.st_size > 0) {
 			ev->lost_before = (uint64_t)st.st_size;
@@ -177,7 +177,8 @@ events_open(struct daemon *d)
 	ev->drops_fd = -1;
 	open_drops(d);
 	ev->sock_path = conf_event_socket(&d->conf);
-	if (asprintf(&ev->state_path, "%s/counters", d->conf.state_dir) < 0)
+	if (asprintf(&ev->state_path, "%s/" COUNTERS_FILE,
+	    d->conf.state_dir) < 0)
 		fatal_f("asprintf");
 	load_counters(d);
 	if ((ev->fd = bind_socket(ev->sock_path)) == -1)

@@ -25,6 +25,7 @@
 #include "rollback.h"
 #include "sshd.h"
 #include "store.h"
+#include "store_int.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -152,6 +153,39 @@ closure_mtime_ms(const struct closure *cl)
 	return newest;
 }
 
+/* A manifest's host keys as "path fingerprint" lines (malloc'd; "" none). */
+static char *
+hostkey_set(const struct manifest *m)
+{
+	struct store_sbuf b = { NULL, 0, 0 };
+	size_t i;
+
+	store_sbuf_addf(&b, "%s", "");
+	for (i = 0; m != NULL && i < m->n; i++)
+		if (m->e[i].role == CL_HOSTKEY)
+			store_sbuf_addf(&b, "%s %s\n", m->e[i].path,
+			    m->e[i].fingerprint != NULL ? m->e[i].fingerprint :
+			    "-");
+	return b.p;
+}
+
+/*
+ * Host keys that changed (regenerated at a first boot, rotated) make the
+ * canary's pinned key stale: it is forgotten once sshd serves the new ones.
+ */
+static void
+forget_stale_pin(struct daemon *d, const char *before)
+{
+	char *after = hostkey_set(guard_good_manifest(d));
+
+	if (strcmp(before, after) != 0 &&
+	    hostkey_forget_pin(d->conf.state_dir) == 1)
+		logit("host keys of generation %lu differ from the last "
+		    "known-good ones: the canary's pinned key is forgotten; its "
+		    "next login pins the keys sshd serves", d->guard.good_gen);
+	free(after);
+}
+
 /* Makes the closure a new known-good generation. 0/-1. */
 int
 guard_do_promote(struct daemon *d, const struct closure *cl, const char *why)
@@ -159,17 +193,19 @@ guard_do_promote(struct daemon *d, const struct closure *cl, const char *why)
 	struct guard *g = &d->guard;
 	const struct manifest *prev = guard_good_manifest(d);
 	unsigned long gen = 0, prev_gen = g->good_gen;
-	char files[GUARD_FILES_MAX], evid[33], reason[256];
+	char files[GUARD_FILES_MAX], evid[33], reason[256], *keys;
 
 	random_id(evid);
 	files[0] = '\0';
 	if (prev != NULL)
 		guard_changed_files(cl, prev, files, sizeof(files));
+	keys = hostkey_set(prev);
 	if (store_commit(&d->store, cl, why, evid, &gen) == -1) {
 		snprintf(reason, sizeof(reason), "store: %s; generation %lu "
 		    "stays the rollback target", strerror(errno), prev_gen);
 		guard_emit(d, AUDIT_USYS_CONFIG, "sshmedic-config-promoted", 0,
 		    prev_gen, 0, files, reason, NULL, evid);
+		free(keys);
 		return -1;
 	}
 	g->good_gen = gen;
@@ -180,6 +216,8 @@ guard_do_promote(struct daemon *d, const struct closure *cl, const char *why)
 	guard_emit(d, AUDIT_USYS_CONFIG, prev_gen == 0 ? "sshmedic-config-baseline" :
 	    "sshmedic-config-promoted", 1, gen, prev_gen,
 	    files[0] != '\0' ? files : NULL, why, NULL, evid);
+	forget_stale_pin(d, keys);
+	free(keys);
 	/* A promote or rollback requested during a pause keeps the pause. */
 	if (g->state != GS_PAUSED)
 		guard_set_state(d, GS_WATCHING);

@@ -231,3 +231,19 @@ hostkey_repair(const char *path, char *what, size_t len)
 	}
 	return regenerate(path, type, what, len);
 }
+
+/* See hostkeys.h: 1 removed, 0 none, -1 with errno. */
+int
+hostkey_forget_pin(const char *state_dir)
+{
+	char path[1024];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir,
+	    HOSTKEY_CANARY_PIN) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (unlink(path) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
+}

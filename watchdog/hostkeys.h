@@ -22,4 +22,19 @@ int	hostkey_needs_repair(const char *path, char *what, size_t len);
  */
 int	hostkey_repair(const char *path, char *what, size_t len);
 
+/*
+ * The canary's own known-hosts file under paths.state: its ssh pins the
+ * host key sshd serves at the first canary login (accept-new).
+ */
+#define HOSTKEY_CANARY_PIN	"canary_known_hosts"
+
+/*
+ * Forgets that pin, so that the next canary login pins the keys sshd
+ * serves now: after host keys were regenerated (cloud-init at a first
+ * boot, an admin's rotation) the old pin would fail every canary login
+ * and have sshd restarted again and again. 1 removed, 0 there was none,
+ * -1 with errno.
+ */
+int	hostkey_forget_pin(const char *state_dir);
+
 #endif

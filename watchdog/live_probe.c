@@ -20,6 +20,7 @@
 #include "closure.h"
 #include "daemon.h"
 #include "guard.h"
+#include "hostkeys.h"
 #include "live.h"
 #include "live_int.h"
 #include "log.h"
@@ -82,7 +83,7 @@ live_canary(struct daemon *d)
 	snprintf(dest, sizeof(dest), "%s@%s", d->conf.canary_user,
 	    d->conf.probe_address);
 	/* Its own known-hosts file: first use pins the host key. */
-	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/canary_known_hosts",
+	snprintf(kh, sizeof(kh), "UserKnownHostsFile=%s/" HOSTKEY_CANARY_PIN,
 	    d->conf.state_dir);
 	if (spawn_run(argv, NULL, NULL, 0, d->conf.probe_timeout_ms * 5, 2048,
 	    &r) == -1) {

@@ -179,7 +179,7 @@ write_result(int dfd, const char *base, json_object *res)
 	char name[NAME_MAX + 1];
 	const char *text;
 
-	snprintf(name, sizeof(name), "%s.result", base);
+	snprintf(name, sizeof(name), "%s" REQ_RESULT_SUFFIX, base);
 	text = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (fs_write_atomicat(dfd, name, text, strlen(text), (uid_t)-1,
@@ -194,7 +194,7 @@ reject(struct daemon *d, int dfd, const char *file, const char *base,
 	char kept[NAME_MAX + 1], msg[1400];
 	json_object *res = json_object_new_object();
 
-	snprintf(kept, sizeof(kept), "%s.rejected", base);
+	snprintf(kept, sizeof(kept), "%s" REQ_REJECTED_SUFFIX, base);
 	/* Kept as it was, under a name that is never read again. */
 	if (renameat(dfd, file, dfd, kept) == -1)
 		error_f("rename %s: %s", file, strerror(errno));
@@ -319,7 +319,7 @@ process(struct daemon *d, int dfd, const char *file)
 		    r.op[i].user, evid);
 	}
 	/* The kept copy has no hash in it; the request itself goes. */
-	snprintf(kept, sizeof(kept), "%s.done", base);
+	snprintf(kept, sizeof(kept), "%s" REQ_DONE_SUFFIX, base);
 	red = request_redacted(&r);
 	if (fs_write_atomicat(dfd, kept, red, strlen(red), 0, 0, 0600) == -1 ||
 	    unlinkat(dfd, file, 0) == -1)

@@ -52,6 +52,11 @@ usage(FILE *f)
 	    "                      add-sudo-user USER KEYFILE |\n"
 	    "                      remove-user USER [--keep-home] |\n"
 	    "                      expire USER DATE\n"
+	    "  image-prep [--dry-run] [--discard-quarantine]\n"
+	    "                      last step of a golden image build: clear "
+	    "the store\n"
+	    "                      (sshmedicd stopped); the quarantine is "
+	    "kept\n"
 	    "options: -f CONF (default %s), --json, --help, --version\n",
 	    CONF_DEFAULT_PATH);
 }
@@ -293,6 +298,9 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--help") == 0 &&
 	    strcmp(cmd, "request") == 0)
 		return cli_request_usage(stdout);
+	if (strcmp(cmd, "image-prep") == 0 && (r = cli_prep_early(argc,
+	    argv)) >= 0)
+		return r;
 	if (argc > 1 && strcmp(argv[1], "--help") == 0 &&
 	    strcmp(cmd, "history") != 0 && strcmp(cmd, "diff") != 0) {
 		usage(stdout);
@@ -355,6 +363,8 @@ main(int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "request") == 0)
 		r = cli_request(&c, argc, argv);
+	else if (strcmp(cmd, "image-prep") == 0)
+		r = cli_image_prep(&c, argc, argv);
 	else {
 		usage(stderr);
 		r = EX_USAGE;
