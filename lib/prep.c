@@ -313,8 +313,9 @@ scan_counters(struct store *st, int nusers, int nsources, struct prep_plan *p)
 		if (counters_init(&c, (size_t)nusers, (size_t)nsources, NULL,
 		    0) == 0 && counters_load(&c, path, err, sizeof(err)) == 0) {
 			n = c.users.used + c.sources.used;
-			snprintf(detail, sizeof(detail), "%zu users, %zu sources",
-			    c.users.used, c.sources.used);
+			snprintf(detail, sizeof(detail), "%zu user%s, %zu "
+			    "source%s", c.users.used, c.users.used == 1 ? "" :
+			    "s", c.sources.used, c.sources.used == 1 ? "" : "s");
 		} else
 			snprintf(detail, sizeof(detail), "unreadable: %s",
 			    errno == EBADMSG ? err : strerror(errno));

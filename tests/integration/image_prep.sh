@@ -166,6 +166,7 @@ prep --dry-run >"$T/prep.out" 2>>"$T/cli.log" || sm_fail "3: text dry run"
 grep -q 'would clear *generations *3  1-3' "$T/prep.out" ||
     sm_fail "3: text: $(cat "$T/prep.out")"
 grep -q 'would keep *quarantine' "$T/prep.out" || sm_fail "3: text quarantine"
+cp "$T/prep.out" "$T/prep-dry.out"	# kept for a look with SM_KEEP=1
 sm_log "3: dry run lists every kind with its count, changes nothing"
 
 # --- 4. the prep ------------------------------------------------------------

@@ -194,7 +194,7 @@ t_scan_counts(void **state)
 	assert_non_null(strstr(it->detail, "pam/sshd"));
 	assert_non_null(it = item(&p, "counters"));
 	assert_int_equal(it->count, 3);		/* alice, bob, 10.0.0.1 */
-	assert_string_equal(it->detail, "2 users, 1 sources");
+	assert_string_equal(it->detail, "2 users, 1 source");
 	assert_non_null(it = item(&p, "guard-state"));
 	assert_int_equal(it->count, 2);
 	assert_string_equal(it->detail, "paused_until ladder_step");
