@@ -22,15 +22,6 @@ const char *const act_names[PA_NACTIONS] = {
 	"restart_sshd", "restore_pam", "hook",
 };
 
-char *
-pth(const char *dir, const char *name)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
-
 void
 write_mode(const char *path, const char *text, mode_t mode)
 {

@@ -29,8 +29,6 @@ extern const char *const act_names[PA_NACTIONS];
 int	pu_setup(void **s);
 int	pu_teardown(void **s);
 
-/* dir/name, malloc'd. */
-char	*pth(const char *dir, const char *name);
 void	write_mode(const char *path, const char *text, mode_t mode);
 
 /* text with every from replaced by to; malloc'd. */

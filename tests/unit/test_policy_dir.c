@@ -109,7 +109,7 @@ t_file_checks(void **s)
 static void
 write_pol(const char *dir, const char *file, const char *name)
 {
-	char *p = pth(dir, file), text[256];
+	char *p = unit_path(dir, file), text[256];
 
 	if (name == NULL)
 		snprintf(text, sizeof(text), "policies = ( );\n");
@@ -133,7 +133,7 @@ static void
 t_dir(void **s)
 {
 	struct policy_set set;
-	char *d = pth(tdir, "policies.d"), *p, *q, want[1024];
+	char *d = unit_path(tdir, "policies.d"), *p, *q, want[1024];
 
 	(void)s;
 	/* missing: empty, no error */
@@ -152,7 +152,7 @@ t_dir(void **s)
 	write_pol(d, "10-good.conf", "good");
 	write_pol(d, "05-first.conf", "first");
 	write_pol(d, "07-empty.conf", NULL);
-	p = pth(d, "20-bad.conf");
+	p = unit_path(d, "20-bad.conf");
 	write_mode(p, "policies = (\n { name = \"bad\"; on = \"request\";\n"
 	    "   failures = 3; actions = ( \"restart_sshd\" ); } );\n", 0644);
 	write_pol(d, ".hidden.conf", "hidden");
@@ -160,7 +160,7 @@ t_dir(void **s)
 	write_pol(d, "30-x.conf.bak", "bak");
 	write_pol(d, "30-x.conf~", "tilde");
 	write_pol(d, ".conf", "dotconf");
-	q = pth(d, "40-dup.conf");
+	q = unit_path(d, "40-dup.conf");
 	write_mode(q, "policies = (\n { name = \"new\"; on = \"request\";\n"
 	    "   actions = ( \"restart_sshd\" ); },\n"
 	    " { name = \"good\"; on = \"request\";\n"
@@ -184,9 +184,9 @@ t_dir(void **s)
 	free(q);
 
 	/* a *.conf that is not a regular file is refused, not skipped */
-	p = pth(d, "50-sub.conf");
+	p = unit_path(d, "50-sub.conf");
 	assert_int_equal(mkdir(p, 0755), 0);
-	q = pth(d, "60-link.conf");
+	q = unit_path(d, "60-link.conf");
 	assert_int_equal(symlink("10-good.conf", q), 0);
 	assert_int_equal(policy_load_dir(&set, d, 0), 0);
 	assert_int_equal(set.n, 2);
@@ -200,23 +200,23 @@ t_dir(void **s)
 	free(q);
 
 	/* a trailing slash does not double in the names */
-	q = pth(tdir, "policies.d/");
+	q = unit_path(tdir, "policies.d/");
 	assert_int_equal(policy_load_dir(&set, q, 0), 0);
-	p = pth(d, "20-bad.conf");
+	p = unit_path(d, "20-bad.conf");
 	expect_dir_error(&set, 0, p, 3, "failures");
 	policy_set_free(&set);
 	free(p);
 	free(q);
 
 	/* not a directory, and a symlink to one */
-	p = pth(d, "10-good.conf");
+	p = unit_path(d, "10-good.conf");
 	assert_int_equal(policy_load_dir(&set, p, 0), -1);
 	assert_int_equal(errno, ENOTDIR);
 	assert_int_equal(set.n, 0);
 	expect_dir_error(&set, 0, p, 0, "open: ");
 	policy_set_free(&set);
 	free(p);
-	p = pth(tdir, "link.d");
+	p = unit_path(tdir, "link.d");
 	assert_int_equal(symlink(d, p), 0);
 	assert_int_equal(policy_load_dir(&set, p, 0), -1);
 	assert_int_equal(set.n, 0);
@@ -254,7 +254,7 @@ static void
 t_dir_limits(void **s)
 {
 	struct policy_set set;
-	char *d = pth(tdir, "many.d"), name[64], pname[64], *text, *p;
+	char *d = unit_path(tdir, "many.d"), name[64], pname[64], *text, *p;
 	size_t o, cap = 128 * POLICY_MAX;
 	int i;
 
@@ -280,7 +280,7 @@ t_dir_limits(void **s)
 	unit_rmtree(d);
 
 	/* 200 + 56 policies load, 200 + 57 refuse the second file whole */
-	d = pth(tdir, "big.d");
+	d = unit_path(tdir, "big.d");
 	assert_int_equal(mkdir(d, 0755), 0);
 	text = malloc(cap);
 	assert_non_null(text);
@@ -294,7 +294,7 @@ t_dir_limits(void **s)
 				    i ? "," : "", f, i);
 			snprintf(text + o, cap - o, ");\n");
 			snprintf(name, sizeof(name), "%d.conf", f);
-			p = pth(d, name);
+			p = unit_path(d, name);
 			write_mode(p, text, 0644);
 			free(p);
 		}
@@ -305,7 +305,7 @@ t_dir_limits(void **s)
 		} else {
 			assert_int_equal(set.n, 200);
 			assert_int_equal(set.nfiles, 1);
-			p = pth(d, "1.conf");
+			p = unit_path(d, "1.conf");
 			expect_dir_error(&set, 0, p, 1, "policies: 57 here and 200 "
 			    "already loaded: more than 256 in all files");
 			free(p);
@@ -345,22 +345,22 @@ t_shipped_examples(void **s)
 			skip();
 		snprintf(p, sizeof(src) - (size_t)(p - src), "policies");
 	}
-	ex = pth(tdir, "examples");
+	ex = unit_path(tdir, "examples");
 	assert_int_equal(mkdir(ex, 0755), 0);
 	snprintf(root, sizeof(root), "%s/etc/sshmedic/", tdir);
-	p = pth(tdir, "etc");
+	p = unit_path(tdir, "etc");
 	assert_int_equal(mkdir(p, 0755), 0);
 	free(p);
-	p = pth(tdir, "etc/sshmedic");
+	p = unit_path(tdir, "etc/sshmedic");
 	assert_int_equal(mkdir(p, 0755), 0);
 	free(p);
-	p = pth(tdir, "etc/sshmedic/escrow");
+	p = unit_path(tdir, "etc/sshmedic/escrow");
 	assert_int_equal(mkdir(p, 0700), 0);
 	free(p);
-	p = pth(tdir, "etc/sshmedic/escrow/alice.hash");
+	p = unit_path(tdir, "etc/sshmedic/escrow/alice.hash");
 	write_mode(p, HASH6 "\n", 0600);
 	free(p);
-	p = pth(tdir, "etc/sshmedic/breakglass.pub");
+	p = unit_path(tdir, "etc/sshmedic/breakglass.pub");
 	write_mode(p, KEY_ED "\n", 0644);
 	free(p);
 
@@ -372,11 +372,11 @@ t_shipped_examples(void **s)
 		if (de->d_name[0] == '.' || j <= 5 ||
 		    strcmp(de->d_name + j - 5, ".conf") != 0)
 			continue;
-		p = pth(src, de->d_name);
+		p = unit_path(src, de->d_name);
 		t = unit_slurp(p);
 		free(p);
 		e = subst(t, "/etc/sshmedic/", root);
-		p = pth(ex, de->d_name);
+		p = unit_path(ex, de->d_name);
 		write_mode(p, e, 0644);
 		free(p);
 		free(e);

@@ -14,26 +14,12 @@
 #include "misc.h"
 #include "prep.h"
 #include "store.h"
-
-struct fx {
-	char	*tmp;
-	char	*sdir;
-	struct store st;
-};
-
-static char *
-pth(const char *dir, const char *name)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
+#include "unit_store.h"
 
 static int
 exists(const char *dir, const char *name)
 {
-	char *p = pth(dir, name);
+	char *p = unit_path(dir, name);
 	struct stat sb;
 	int r = lstat(p, &sb) == 0;
 
@@ -45,7 +31,7 @@ exists(const char *dir, const char *name)
 static void
 commit(struct fx *f, const char *text)
 {
-	char *conf = pth(f->tmp, "sshd_config");
+	char *conf = unit_path(f->tmp, "sshd_config");
 	struct closure cl;
 	unsigned long gen;
 
@@ -66,35 +52,35 @@ populate(struct fx *f)
 	commit(f, "Port 2201\n");
 	commit(f, "Port 2202\n");
 	commit(f, "Port 2203\n");
-	p = pth(f->sdir, "snap");
+	p = unit_path(f->sdir, "snap");
 	assert_int_equal(fs_mkdir_p(p, 0700), 0);
 	free(p);
-	p = pth(f->sdir, "snap/keys/alice");
+	p = unit_path(f->sdir, "snap/keys/alice");
 	assert_int_equal(fs_mkdir_p(p, 0700), 0);
-	q = pth(p, "manifest");
+	q = unit_path(p, "manifest");
 	unit_write(q, "sshmedic-snapshot 1\n");
 	free(q);
 	free(p);
-	p = pth(f->sdir, "snap/pam/sshd");
+	p = unit_path(f->sdir, "snap/pam/sshd");
 	assert_int_equal(fs_mkdir_p(p, 0700), 0);
 	free(p);
 	assert_int_equal(counters_init(&c, 16, 16, NULL, 0), 0);
 	assert_int_equal(counters_record(&c, "alice", "10.0.0.1", 0, 1000), 0);
 	assert_int_equal(counters_record(&c, "bob", "10.0.0.1", 1, 2000), 0);
-	p = pth(f->sdir, COUNTERS_FILE);
+	p = unit_path(f->sdir, COUNTERS_FILE);
 	assert_int_equal(counters_save(&c, p), 0);
 	free(p);
 	counters_free(&c);
 	assert_int_equal(store_state_set(&f->st, "paused_until", "99"), 0);
 	assert_int_equal(store_state_set(&f->st, "user.ops", "created"), 0);
 	assert_int_equal(store_state_set(&f->st, "ladder_step", "2"), 0);
-	p = pth(f->sdir, "policy.state");
+	p = unit_path(f->sdir, "policy.state");
 	unit_write(p, "fired x 1\n");
 	free(p);
-	p = pth(f->sdir, "canary_known_hosts");
+	p = unit_path(f->sdir, "canary_known_hosts");
 	unit_write(p, "[127.0.0.1]:22 ssh-ed25519 AAAA\n");
 	free(p);
-	p = pth(f->tmp, "rejected.conf");
+	p = unit_path(f->tmp, "rejected.conf");
 	unit_write(p, "DenyUsers alice\n");
 	assert_int_equal(store_quarantine_add(&f->st, "qev", p, "test"), 0);
 	free(p);
@@ -103,12 +89,8 @@ populate(struct fx *f)
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = unit_store_new("state", 20, 0);
 
-	assert_non_null(f);
-	f->tmp = unit_mkdtemp();
-	f->sdir = pth(f->tmp, "state");
-	assert_int_equal(store_open(&f->st, f->sdir, 20, 0), 0);
 	populate(f);
 	*state = f;
 	return 0;
@@ -117,13 +99,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	store_close(&f->st);
-	free(f->sdir);
-	unit_rmtree(f->tmp);
-	free(f);
-	return 0;
+	return unit_store_teardown(state);
 }
 
 static const struct prep_item *
@@ -226,7 +202,7 @@ t_apply_keep(void **state)
 	prep_plan_free(&p);
 	assert_clean(f, 0);
 	/* The quarantined file is still there, in its event's directory. */
-	q = pth(f->sdir, "quarantine");
+	q = unit_path(f->sdir, "quarantine");
 	assert_int_equal(unit_count_entries(q), 1);
 	free(q);
 	/* A second run: nothing left to clear, the same result. */
@@ -305,7 +281,7 @@ t_intent_refused(void **state)
 {
 	struct fx *f = *state;
 	struct prep_plan p;
-	char err[512] = "", *i = pth(f->sdir, "intent");
+	char err[512] = "", *i = unit_path(f->sdir, "intent");
 
 	unit_write(i, "sshmedic-intent 1\n");
 	prep_plan_init(&p);
@@ -325,7 +301,7 @@ t_skip(void **state)
 	struct fx *f = *state;
 	struct prep_plan p;
 	struct stat sb;
-	char err[512] = "", *r = pth(f->sdir, "requests");
+	char err[512] = "", *r = unit_path(f->sdir, "requests");
 
 	assert_int_equal(mkdir(r, 0700), 0);
 	assert_int_equal(lstat(r, &sb), 0);
@@ -345,7 +321,7 @@ t_malformed_state(void **state)
 {
 	struct fx *f = *state;
 	struct prep_plan p;
-	char err[512] = "", *s = pth(f->sdir, "guard.state");
+	char err[512] = "", *s = unit_path(f->sdir, "guard.state");
 
 	unit_write(s, "paused_until=1\nno equals sign and no newline");
 	plan(f, 0, &p);

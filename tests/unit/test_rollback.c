@@ -40,15 +40,6 @@ struct fx {
 	struct manifest m;	/* generation 1 */
 };
 
-static char *
-pth(const char *dir, const char *name)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
-
 /* Writes the good configuration under f->ssh. */
 static void
 write_good(struct fx *f)
@@ -89,13 +80,13 @@ fx_new(void)
 
 	assert_non_null(f);
 	f->tmp = unit_mkdtemp();
-	f->ssh = pth(f->tmp, "ssh");
-	f->dropd = pth(f->ssh, "sshd_config.d");
-	f->main = pth(f->ssh, "sshd_config");
-	f->aconf = pth(f->dropd, "a.conf");
-	f->extra = pth(f->ssh, "extra.conf");
-	f->hk = pth(f->ssh, "hk");
-	f->sdir = pth(f->tmp, "store");
+	f->ssh = unit_path(f->tmp, "ssh");
+	f->dropd = unit_path(f->ssh, "sshd_config.d");
+	f->main = unit_path(f->ssh, "sshd_config");
+	f->aconf = unit_path(f->dropd, "a.conf");
+	f->extra = unit_path(f->ssh, "extra.conf");
+	f->hk = unit_path(f->ssh, "hk");
+	f->sdir = unit_path(f->tmp, "store");
 	assert_true(asprintf(&f->main_text, "Include %s/*.conf\n"
 	    "Include %s\nHostKey %s\nPort 22\n", f->dropd, f->extra,
 	    f->hk) > 0);
@@ -187,7 +178,7 @@ assert_target(struct fx *f)
 	closure_free(&cl);
 	assert_int_equal(has_temp(f->ssh), 0);
 	assert_int_equal(has_temp(f->dropd), 0);
-	got = pth(f->sdir, "intent");
+	got = unit_path(f->sdir, "intent");
 	assert_int_equal(lstat(got, &sb), -1);
 	free(got);
 }
@@ -211,7 +202,7 @@ find_text(const char *dir, const char *text, int depth)
 	while (!found && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		p = pth(dir, de->d_name);
+		p = unit_path(dir, de->d_name);
 		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
 			found = find_text(p, text, depth + 1);
 		else if (S_ISREG(sb.st_mode) &&
@@ -228,7 +219,7 @@ find_text(const char *dir, const char *text, int depth)
 static int
 in_quarantine(struct fx *f, const char *text)
 {
-	char *q = pth(f->sdir, "quarantine");
+	char *q = unit_path(f->sdir, "quarantine");
 	int r = find_text(q, text, 0);
 
 	free(q);
@@ -307,7 +298,7 @@ t_new_dropin(void **state)
 {
 	struct fx *f = *state;
 	struct rb_result r;
-	char *zz = pth(f->dropd, "zz.conf");
+	char *zz = unit_path(f->dropd, "zz.conf");
 	struct stat sb;
 
 	unit_write(zz, "PermitRootLogin yes\n");
@@ -329,7 +320,7 @@ t_missing_include_appears(void **state)
 	struct rb_result r;
 	struct closure cl;
 	unsigned long gen = 0;
-	char *absent = pth(f->ssh, "absent.conf"), *text;
+	char *absent = unit_path(f->ssh, "absent.conf"), *text;
 	struct stat sb;
 
 	assert_true(asprintf(&text, "%sInclude %s\n", f->main_text,
@@ -361,7 +352,7 @@ t_main_is_dir(void **state)
 
 	assert_int_equal(unlink(f->main), 0);
 	assert_int_equal(mkdir(f->main, 0755), 0);
-	inner = pth(f->main, "inner");
+	inner = unit_path(f->main, "inner");
 	unit_write(inner, "admin notes\n");
 	roll(f, "ev1", &r);
 	assert_int_equal(r.recreated, 1);
@@ -376,7 +367,7 @@ t_dangling_symlink(void **state)
 {
 	struct fx *f = *state;
 	struct rb_result r;
-	char *nowhere = pth(f->tmp, "nowhere");
+	char *nowhere = unit_path(f->tmp, "nowhere");
 
 	assert_int_equal(unlink(f->main), 0);
 	assert_int_equal(symlink(nowhere, f->main), 0);
@@ -392,7 +383,7 @@ t_symlink_to_tmp(void **state)
 {
 	struct fx *f = *state;
 	struct rb_result r;
-	char *outside = pth(f->tmp, "outside.conf"), *got;
+	char *outside = unit_path(f->tmp, "outside.conf"), *got;
 
 	unit_write(outside, "Port 2222\n");
 	assert_int_equal(unlink(f->aconf), 0);
@@ -413,13 +404,13 @@ t_parent_symlink(void **state)
 {
 	struct fx *f = *state;
 	struct rb_result r;
-	char *other = pth(f->tmp, "other"), *oa, *oe, *got;
+	char *other = unit_path(f->tmp, "other"), *oa, *oe, *got;
 	struct stat sb;
 
 	/* sshd_config.d swapped for a link to a directory we do not own. */
 	assert_int_equal(mkdir(other, 0755), 0);
-	oa = pth(other, "a.conf");
-	oe = pth(other, "evil.conf");
+	oa = unit_path(other, "a.conf");
+	oe = unit_path(other, "evil.conf");
 	unit_write(oa, A_CONF);
 	unit_write(oe, "AllowUsers nobody\n");
 	assert_int_equal(unlink(f->aconf), 0);
@@ -476,7 +467,7 @@ t_bad_target(void **state)
 {
 	struct fx *f = *state;
 	struct rb_result r;
-	char *intent = pth(f->sdir, "intent");
+	char *intent = unit_path(f->sdir, "intent");
 	struct stat sb;
 
 	f->m.usable = 0;
@@ -494,7 +485,7 @@ t_resume(void **state)
 	struct fx *f = *state;
 	struct rb_result r;
 	unsigned long gen = 0;
-	char evid[33], *intent = pth(f->sdir, "intent"), *tmp;
+	char evid[33], *intent = unit_path(f->sdir, "intent"), *tmp;
 
 	/* Nothing pending. */
 	assert_int_equal(rollback_resume(&f->st, f->ssh, &r, &gen, evid), 0);
@@ -506,7 +497,7 @@ t_resume(void **state)
 	    "test"), 0);
 	assert_int_equal(fs_write_atomic(f->main, f->main_text,
 	    strlen(f->main_text), 0, 0, 0644), 0);
-	tmp = pth(f->dropd, FS_TMP_PREFIX "0123456789abcdef");
+	tmp = unit_path(f->dropd, FS_TMP_PREFIX "0123456789abcdef");
 	unit_write(tmp, "half written");
 	assert_int_equal(rollback_resume(&f->st, f->ssh, &r, &gen, evid), 1);
 	assert_int_equal(gen, 1);
@@ -564,7 +555,7 @@ t_enospc(void **state)
 	commit_good(f);
 	unit_write(f->main, "tiny broken\n");
 	/* Fill the filesystem to the last block. */
-	filler = pth(f->ssh, "filler");
+	filler = unit_path(f->ssh, "filler");
 	fd = open(filler, O_WRONLY|O_CREAT|O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	{
@@ -586,7 +577,7 @@ t_enospc(void **state)
 	free(got);
 	assert_int_equal(has_temp(f->ssh), 0);
 	assert_true(in_quarantine(f, "tiny broken\n"));
-	intent = pth(f->sdir, "intent");
+	intent = unit_path(f->sdir, "intent");
 	assert_int_equal(lstat(intent, &sb), 0);
 	free(intent);
 	/* Space back: resume finishes it. */
@@ -623,8 +614,8 @@ t_sigkill(void **state)
 	struct fx *f = *state;
 	struct rb_result r;
 	unsigned long gen;
-	char evid[33], *logp = pth(f->tmp, "versions.log"), *log, *line, *save;
-	char *zz = pth(f->dropd, "zz.conf");
+	char evid[33], *logp = unit_path(f->tmp, "versions.log"), *log, *line, *save;
+	char *zz = unit_path(f->dropd, "zz.conf");
 	int round, logfd, status, ret, checked = 0, resumed = 0;
 	pid_t pid;
 

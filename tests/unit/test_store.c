@@ -14,45 +14,19 @@
 #include "fsutil.h"
 #include "misc.h"
 #include "store.h"
-
-struct fx {
-	char	*tmp;		/* scratch */
-	char	*sdir;		/* store */
-	struct store st;
-};
-
-static char *
-pth(const char *dir, const char *name)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
+#include "unit_store.h"
 
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->tmp = unit_mkdtemp();
-	f->sdir = pth(f->tmp, "store");
-	assert_int_equal(store_open(&f->st, f->sdir, 3, 2), 0);
-	*state = f;
+	*state = unit_store_new("store", 3, 2);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	store_close(&f->st);
-	free(f->sdir);
-	unit_rmtree(f->tmp);
-	free(f);
-	return 0;
+	return unit_store_teardown(state);
 }
 
 /* Fills a closure entry from what is on disk now. */
@@ -117,7 +91,7 @@ commit_text(struct fx *f, const char *text)
 {
 	struct closure cl;
 	unsigned long gen = 0;
-	char *main = pth(f->tmp, "sshd_config");
+	char *main = unit_path(f->tmp, "sshd_config");
 
 	unit_write(main, text);
 	cl_make(&cl, main, NULL, 0, NULL);
@@ -148,7 +122,7 @@ count_dir(const char *dir)
 static int
 count_blobs(struct fx *f)
 {
-	char *b = pth(f->sdir, "blobs"), *sub;
+	char *b = unit_path(f->sdir, "blobs"), *sub;
 	DIR *d = opendir(b);
 	struct dirent *de;
 	int n = 0;
@@ -157,7 +131,7 @@ count_blobs(struct fx *f)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		sub = pth(b, de->d_name);
+		sub = unit_path(b, de->d_name);
 		n += count_dir(sub);
 		free(sub);
 	}
@@ -199,7 +173,7 @@ t_empty_store(void **state)
 	assert_int_equal(store_state_get(&f->st, "paused", val, sizeof(val)), -1);
 	assert_int_equal(errno, ENOENT);
 	/* A group-writable store directory is refused. */
-	bad = pth(f->tmp, "bad");
+	bad = unit_path(f->tmp, "bad");
 	assert_int_equal(mkdir(bad, 0770), 0);
 	assert_int_equal(chmod(bad, 0770), 0);
 	assert_int_equal(store_open(&st2, bad, 3, 3), -1);
@@ -211,8 +185,10 @@ static void
 t_first_generation(void **state)
 {
 	struct fx *f = *state;
-	char *main = pth(f->tmp, "sshd_config"), *inc = pth(f->tmp, "a.conf");
-	char *gone = pth(f->tmp, "gone.conf"), *key = pth(f->tmp, "host_key");
+	char *main = unit_path(f->tmp, "sshd_config");
+	char *inc = unit_path(f->tmp, "a.conf");
+	char *gone = unit_path(f->tmp, "gone.conf");
+	char *key = unit_path(f->tmp, "host_key");
 	char *cmd, *mf, *keytext, *buf;
 	const char *incs[] = { inc, gone };
 	const struct mf_entry *e;
@@ -292,7 +268,7 @@ static void
 t_fingerprint(void **state)
 {
 	struct fx *f = *state;
-	char *key = pth(f->tmp, "k"), *cmd, *fp, *out = pth(f->tmp, "fp");
+	char *key = unit_path(f->tmp, "k"), *cmd, *fp, *out = unit_path(f->tmp, "fp");
 	char *want;
 
 	assert_true(asprintf(&cmd, "ssh-keygen -q -t ecdsa -N '' -f '%s' && "
@@ -529,7 +505,8 @@ static void
 t_estale(void **state)
 {
 	struct fx *f = *state;
-	char *main = pth(f->tmp, "sshd_config"), *gone = pth(f->tmp, "g.conf");
+	char *main = unit_path(f->tmp, "sshd_config");
+	char *gone = unit_path(f->tmp, "g.conf");
 	const char *incs[] = { gone };
 	struct closure cl;
 	unsigned long *gens, gen = 0;
@@ -569,7 +546,7 @@ static void
 t_enospc(void **state)
 {
 	struct fx *f = *state;
-	char *mnt = pth(f->tmp, "small"), *sd, *main = pth(f->tmp, "big");
+	char *mnt = unit_path(f->tmp, "small"), *sd, *main = unit_path(f->tmp, "big");
 	char *big, *sub;
 	struct closure cl;
 	struct store st;
@@ -582,7 +559,7 @@ t_enospc(void **state)
 		free(main);
 		skip();
 	}
-	sd = pth(mnt, "store");
+	sd = unit_path(mnt, "store");
 	assert_int_equal(store_open(&st, sd, 3, 3), 0);
 	big = malloc(sz + 1);
 	assert_non_null(big);
@@ -599,7 +576,7 @@ t_enospc(void **state)
 	assert_true(asprintf(&sub, "%s/blobs/%.2s", sd, cl.files[0].sha256) > 0);
 	assert_true(count_dir(sub) <= 0);
 	free(sub);
-	sub = pth(sd, "gen");
+	sub = unit_path(sd, "gen");
 	assert_int_equal(count_dir(sub), 0);
 	free(sub);
 	store_close(&st);
@@ -636,8 +613,8 @@ static void
 t_quarantine(void **state)
 {
 	struct fx *f = *state;
-	char *file = pth(f->tmp, "sshd_config"), *lnk = pth(f->tmp, "lnk");
-	char *dir = pth(f->tmp, "d"), *inner = pth(f->tmp, "d/x.conf");
+	char *file = unit_path(f->tmp, "sshd_config"), *lnk = unit_path(f->tmp, "lnk");
+	char *dir = unit_path(f->tmp, "d"), *inner = unit_path(f->tmp, "d/x.conf");
 	char *q, *p, *meta, enc[512], name[600];
 	char **names;
 	size_t n;
@@ -650,13 +627,13 @@ t_quarantine(void **state)
 	assert_int_equal(strlen(strrchr(q, '/') + 1), 15 + 1 + 3);
 	assert_int_equal(path_encode(file, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_string_equal(meta, "bad config\n");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "version=1\n"));
 	assert_non_null(strstr(meta, "type=file\n"));
@@ -683,7 +660,7 @@ t_quarantine(void **state)
 	assert_int_equal(store_quarantine_add(&f->st, "ev1", lnk, "link"), 0);
 	assert_int_equal(path_encode(lnk, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	assert_int_equal(lstat(p, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	meta = unit_slurp(p);
@@ -691,7 +668,7 @@ t_quarantine(void **state)
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "type=symlink\n"));
 	assert_non_null(strstr(meta, "target=%2Ftmp%2Felsewhere\n"));
@@ -703,13 +680,13 @@ t_quarantine(void **state)
 	assert_int_equal(store_quarantine_add(&f->st, "ev1", dir, "dir"), 0);
 	assert_int_equal(path_encode(dir, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1.d/x.conf", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_string_equal(meta, "Port 1\n");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "type=dir\n"));
 	assert_non_null(strstr(meta, "entry=file:x.conf\n"));
@@ -720,13 +697,13 @@ t_quarantine(void **state)
 	assert_int_equal(store_quarantine_move(&f->st, "ev1", dir, "in the way"), 0);
 	assert_int_equal(lstat(dir, &sb), -1);
 	snprintf(name, sizeof(name), "%s~2/x.conf", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_string_equal(meta, "Port 1\n");
 	free(meta);
 	free(p);
 	snprintf(name, sizeof(name), "%s~2.meta", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_non_null(strstr(meta, "moved_to="));
 	free(meta);
@@ -768,7 +745,7 @@ static void
 t_quarantine_move_xdev(void **state)
 {
 	struct fx *f = *state;
-	char *mnt = pth(f->tmp, "other"), *d, *hidden, *q, *meta, *p;
+	char *mnt = unit_path(f->tmp, "other"), *d, *hidden, *q, *meta, *p;
 	struct stat sb;
 	char enc[512], name[600];
 
@@ -777,17 +754,17 @@ t_quarantine_move_xdev(void **state)
 		free(mnt);
 		skip();
 	}
-	d = pth(mnt, "sshd_config");
+	d = unit_path(mnt, "sshd_config");
 	assert_int_equal(mkdir(d, 0755), 0);
 	assert_int_equal(store_quarantine_move(&f->st, "evx", d, "dir"), 0);
 	assert_int_equal(lstat(d, &sb), -1);
-	hidden = pth(mnt, ".sshd_config.sshmedic-evx");
+	hidden = unit_path(mnt, ".sshd_config.sshmedic-evx");
 	assert_int_equal(lstat(hidden, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	q = qdir_of(f, "evx");
 	assert_int_equal(path_encode(d, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "%s~1.meta", enc);
-	p = pth(q, name);
+	p = unit_path(q, name);
 	meta = unit_slurp(p);
 	assert_int_equal(path_encode(hidden, enc, sizeof(enc)), 0);
 	snprintf(name, sizeof(name), "moved_to=%s\n", enc);
@@ -841,7 +818,7 @@ t_state(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(store_state_get(&f->st, "a b", val, sizeof(val)), -1);
 	assert_int_equal(errno, EINVAL);
-	p = pth(f->sdir, "guard.state");
+	p = unit_path(f->sdir, "guard.state");
 	assert_int_equal(stat(p, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	/* A garbage file: get says EBADMSG, set starts over. */

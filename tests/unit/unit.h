@@ -52,6 +52,16 @@ unit_rmtree(char *p)
 	free(p);
 }
 
+/* dir/name, malloc'd; fails the test when out of memory. */
+static inline char *
+unit_path(const char *dir, const char *name)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
 /* Writes a whole file; aborts the test on failure. */
 static inline void
 unit_write(const char *path, const char *text)
