@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "misc.h"
+#include "xmalloc.h"
 
 int
 parse_ll(const char *s, long long min, long long max, long long *out)
@@ -143,8 +144,8 @@ path_encode(const char *path, char *out, size_t outlen)
 	return -1;
 }
 
-static int
-hexval(int c)
+int
+sm_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -170,7 +171,7 @@ path_decode(const char *in, char *out, size_t outlen)
 			out[o++] = *in;
 			continue;
 		}
-		if ((hi = hexval(in[1])) < 0 || (lo = hexval(in[2])) < 0 ||
+		if ((hi = sm_hexval(in[1])) < 0 || (lo = sm_hexval(in[2])) < 0 ||
 		    (hi == 0 && lo == 0)) {
 			errno = EINVAL;
 			return -1;
@@ -286,4 +287,51 @@ sm_date_ok(const char *s)
 	    strftime(back, sizeof(back), "%Y-%m-%d", &tm) != 10)
 		return 0;
 	return strcmp(back, s) == 0;
+}
+
+/* See misc.h: at most max bytes of s, bad UTF-8 as '?'. */
+char *
+sm_utf8_clean(const char *s, size_t max, int *cut)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strnlen(s, max + 1), i = 0, o = 0, k, need;
+	char *r;
+
+	*cut = n > max;
+	if (*cut)
+		n = max;
+	r = xmalloc(n + 1);
+	while (i < n) {
+		if (p[i] < 0x80) {
+			r[o++] = (char)p[i++];
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			need = 1;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			need = 2;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			need = 3;
+		else
+			need = 0;
+		for (k = 1; need > 0 && k <= need; k++)
+			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
+				need = 0;
+		/* overlong 3/4-byte forms, surrogates, > U+10FFFF */
+		if ((need == 2 && p[i] == 0xe0 && p[i + 1] < 0xa0) ||
+		    (need == 2 && p[i] == 0xed && p[i + 1] >= 0xa0) ||
+		    (need == 3 && p[i] == 0xf0 && p[i + 1] < 0x90) ||
+		    (need == 3 && p[i] == 0xf4 && p[i + 1] >= 0x90))
+			need = 0;
+		if (need == 0) {
+			r[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(r + o, p + i, need + 1);
+		o += need + 1;
+		i += need + 1;
+	}
+	r[o] = '\0';
+	return r;
 }

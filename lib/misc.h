@@ -39,6 +39,8 @@ size_t	sm_strlcpy(char *dst, const char *src, size_t size);
 int	path_encode(const char *path, char *out, size_t outlen);
 /* Inverse of path_encode. 0 on success, -1 with EINVAL on bad input. */
 int	path_decode(const char *in, char *out, size_t outlen);
+/* The value of one hexadecimal digit (either case), -1 for another character. */
+int	sm_hexval(int c);
 
 /*
  * Predicate: s is 1..maxlen characters, each a letter, a digit or one of
@@ -64,6 +66,13 @@ int	sm_date_ok(const char *s);
 
 /* 32 lowercase hex digits from getrandom(): event ids. */
 void	random_id(char out[33]);
+
+/*
+ * json-c copies bytes >= 0x80 as they are, and a strict reader then refuses
+ * the whole document: a malloc'd copy of at most max bytes of s in which
+ * invalid UTF-8 (and a sequence cut at max) is '?'. *cut: s was longer.
+ */
+char	*sm_utf8_clean(const char *s, size_t max, int *cut);
 
 #define SM_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 

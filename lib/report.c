@@ -260,56 +260,6 @@ report_format_syslog(const struct report_ev *ev, const char *evid, char *buf,
 	sl_add(buf, len, &o, " evid=%s", evid);
 }
 
-/*
- * json-c copies bytes >= 0x80 as they are; a strict reader then refuses the
- * whole line. Invalid UTF-8 (and a sequence cut by a cap) becomes '?'.
- */
-static char *
-utf8_clean(const char *s, size_t max, int *cut)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strnlen(s, max + 1), i = 0, o = 0, k, need;
-	char *r;
-
-	*cut = n > max;
-	if (*cut)
-		n = max;
-	r = xmalloc(n + 1);
-	while (i < n) {
-		if (p[i] < 0x80) {
-			r[o++] = (char)p[i++];
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			need = 1;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			need = 2;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			need = 3;
-		else
-			need = 0;
-		for (k = 1; need > 0 && k <= need; k++)
-			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
-				need = 0;
-		/* overlong 3/4-byte forms, surrogates, > U+10FFFF */
-		if ((need == 2 && p[i] == 0xe0 && p[i + 1] < 0xa0) ||
-		    (need == 2 && p[i] == 0xed && p[i + 1] >= 0xa0) ||
-		    (need == 3 && p[i] == 0xf0 && p[i + 1] < 0x90) ||
-		    (need == 3 && p[i] == 0xf4 && p[i + 1] >= 0x90))
-			need = 0;
-		if (need == 0) {
-			r[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(r + o, p + i, need + 1);
-		o += need + 1;
-		i += need + 1;
-	}
-	r[o] = '\0';
-	return r;
-}
-
 static void
 json_add_str(struct json_object *o, const char *key, const char *v,
     size_t max)
@@ -319,7 +269,7 @@ json_add_str(struct json_object *o, const char *key, const char *v,
 
 	if (v == NULL)
 		return;
-	c = utf8_clean(v, max, &cut);
+	c = sm_utf8_clean(v, max, &cut);
 	json_object_object_add(o, key, json_object_new_string(c));
 	free(c);
 	if (cut && strcmp(key, "detail") == 0)
@@ -345,7 +295,7 @@ json_add_files(struct json_object *o, const char *files)
 		if (n > 0) {
 			char *raw = xstrndup(p, n);
 
-			one = utf8_clean(raw, n, &cut);
+			one = sm_utf8_clean(raw, n, &cut);
 			json_object_array_add(a, json_object_new_string(one));
 			free(one);
 			free(raw);

@@ -20,6 +20,8 @@ struct cli {
 /* Each returns a sysexits code. */
 int	cli_history(struct cli *c, int argc, char **argv);
 int	cli_diff(struct cli *c, int argc, char **argv);
+/* sshmedic audit-rules: 0, 1 a path cannot be a rule, 64 usage. */
+int	cli_audit_rules(struct cli *c, int argc, char **argv);
 /* 0 every check ok, 1 one failed or could not tell. */
 int	cli_check(struct cli *c);
 /* sshmedic request ...: 0 done, 1 refused or failed, 69 queued. */

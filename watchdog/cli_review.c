@@ -1,16 +1,14 @@
 /*
- * sshmedic history and diff: read from the store and the JSON event log
- * directly, so they work with the daemon stopped.
+ * sshmedic diff and the store the review commands share: read directly, so
+ * they work with the daemon stopped (history: cli_history.c).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -24,8 +22,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define HISTORY_TAIL_BYTES	(512 * 1024)
-#define HISTORY_DEFAULT		20
 #define DIFF_CAP		(256 * 1024)
 
 int
@@ -40,147 +36,6 @@ cli_open_store(struct cli *c)
 		return EX_UNAVAILABLE;
 	}
 	c->store_open = 1;
-	return 0;
-}
-
-static void
-fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The last n lines of the JSON event log, oldest first, as parsed objects. */
-static json_object *
-tail_events(const char *path, int n)
-{
-	json_object *arr = json_object_new_array(), *o;
-	char *buf, *p, *line;
-	off_t size;
-	ssize_t got;
-	size_t want, count = 0;
-	int fd;
-
-	if (path == NULL || *path == '\0' ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return arr;
-	size = lseek(fd, 0, SEEK_END);
-	want = size > HISTORY_TAIL_BYTES ? HISTORY_TAIL_BYTES : (size_t)size;
-	buf = xmalloc(want + 1);
-	got = pread(fd, buf, want, size - (off_t)want);
-	close(fd);
-	if (got <= 0) {
-		free(buf);
-		return arr;
-	}
-	buf[got] = '\0';
-	/* Count from the end so only n lines are parsed. */
-	p = buf + got;
-	while (p > buf && count <= (size_t)n) {
-		p--;
-		if (*p == '\n' && p[1] != '\0')
-			count++;
-	}
-	if (count > (size_t)n)
-		p++;
-	for (line = strtok(p, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-		if ((o = json_tokener_parse(line)) != NULL)
-			json_object_array_add(arr, o);
-	}
-	free(buf);
-	while (json_object_array_length(arr) > (size_t)n)
-		json_object_array_del_idx(arr, 0, 1);
-	return arr;
-}
-
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return "";
-	return json_object_get_string(v);
-}
-
-int
-cli_history(struct cli *c, int argc, char **argv)
-{
-	json_object *root, *gens, *events, *g, *e;
-	unsigned long *list = NULL;
-	struct manifest m;
-	long long n = HISTORY_DEFAULT;
-	size_t i, ng = 0;
-	char when[32];
-	int r;
-
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || argc > 2 ||
-	    parse_ll(argv[1], 1, 10000, &n) == -1)) {
-		fprintf(stderr, "usage: sshmedic history [COUNT]\n"
-		    "  generations in the store and the last COUNT events "
-		    "(default %d)\n", HISTORY_DEFAULT);
-		return strcmp(argv[1], "--help") == 0 ? 0 : EX_USAGE;
-	}
-	if ((r = cli_open_store(c)) != 0)
-		return r;
-	root = json_object_new_object();
-	gens = json_object_new_array();
-	if (store_list(&c->store, &list, &ng) == 0) {
-		for (i = 0; i < ng; i++) {
-			if (store_load(&c->store, list[i], &m) == -1)
-				continue;
-			g = json_object_new_object();
-			json_object_object_add(g, "gen",
-			    json_object_new_int64((int64_t)m.gen));
-			json_object_object_add(g, "time",
-			    json_object_new_int64((int64_t)m.when));
-			json_object_object_add(g, "reason",
-			    json_object_new_string(m.reason ? m.reason : ""));
-			json_object_object_add(g, "id",
-			    json_object_new_string(m.evid ? m.evid : ""));
-			json_object_object_add(g, "files",
-			    json_object_new_int64((int64_t)m.n));
-			json_object_object_add(g, "usable",
-			    json_object_new_boolean(m.usable));
-			json_object_array_add(gens, g);
-			manifest_free(&m);
-		}
-		free(list);
-	}
-	events = tail_events(c->conf.log_json, (int)n);
-	json_object_object_add(root, "generations", gens);
-	json_object_object_add(root, "events", events);
-	if (c->json) {
-		printf("%s\n", json_object_to_json_string_ext(root,
-		    JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
-		return 0;
-	}
-	printf("Known-good generations:\n");
-	for (i = 0; i < json_object_array_length(gens); i++) {
-		g = json_object_array_get_idx(gens, i);
-		fmt_time((time_t)json_object_get_int64(
-		    json_object_object_get(g, "time")), when, sizeof(when));
-		printf("  %4s  %s  %s%s\n", jstr(g, "gen"), when,
-		    jstr(g, "reason"),
-		    json_object_get_boolean(json_object_object_get(g,
-		    "usable")) ? "" : "  [UNUSABLE]");
-	}
-	printf("Recent events (%s):\n", c->conf.log_json);
-	for (i = 0; i < json_object_array_length(events); i++) {
-		e = json_object_array_get_idx(events, i);
-		printf("  %s  %-28s %-7s", jstr(e, "time"), jstr(e, "op"),
-		    jstr(e, "res"));
-		if (*jstr(e, "gen"))
-			printf(" gen=%s", jstr(e, "gen"));
-		if (*jstr(e, "reason"))
-			printf(" %s", jstr(e, "reason"));
-		printf("\n");
-	}
-	json_object_put(root);
 	return 0;
 }
 

@@ -33,7 +33,12 @@ usage(FILE *f)
 	fprintf(f, "usage: sshmedic [-f CONF] [--json] COMMAND [ARGS]\n"
 	    "commands:\n"
 	    "  status              the guard's state, generation, sshd\n"
-	    "  history [COUNT]     known-good generations and recent events\n"
+	    "  history [COUNT] [--since WHEN]\n"
+	    "                      known-good generations and a timeline: who "
+	    "changed\n"
+	    "                      a watched file (audit log), what sshmedic did\n"
+	    "  audit-rules         audit watch rules for this configuration's "
+	    "files\n"
 	    "  diff [GEN [GEN]]    what changed between generations / on disk\n"
 	    "  rollback [GEN]      restore a known-good generation now\n"
 	    "  promote             validate the files on disk, reload sshd, "
@@ -302,7 +307,8 @@ main(int argc, char **argv)
 	    argv)) >= 0)
 		return r;
 	if (argc > 1 && strcmp(argv[1], "--help") == 0 &&
-	    strcmp(cmd, "history") != 0 && strcmp(cmd, "diff") != 0) {
+	    strcmp(cmd, "history") != 0 && strcmp(cmd, "diff") != 0 &&
+	    strcmp(cmd, "audit-rules") != 0) {
 		usage(stdout);
 		return 0;
 	}
@@ -317,6 +323,8 @@ main(int argc, char **argv)
 		r = cli_history(&c, argc, argv);
 	else if (strcmp(cmd, "diff") == 0)
 		r = cli_diff(&c, argc, argv);
+	else if (strcmp(cmd, "audit-rules") == 0)
+		r = cli_audit_rules(&c, argc, argv);
 	else if (strcmp(cmd, "rollback") == 0 && argc <= 2) {
 		long long g = 0;
 
