@@ -253,6 +253,19 @@ for op in sshmedic-config-rejected sshmedic-config-rollback \
 done
 sm_cred_ssh "$U" || sm_fail "5: key login of $U"
 sm_ssh_login "$SM_USER"
+# The catalogue's host key rows (C6, S4) see nothing wrong in the new keys.
+"$SMC" -f "$SM_CONF" --json check >"$T/check.json" 2>>"$T/cli.log"
+python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+rows = [r for r in doc["checks"] if r["cause"] in ("C6", "S4")]
+bad = [r for r in rows if r["state"] != "ok"]
+sys.exit("%s" % (bad or "no C6/S4 rows") if bad or len(rows) != 2 else 0)
+' "$T/check.json" || sm_fail "5: sshmedic check on the new host keys"
+"$SMC" -f "$SM_CONF" history >"$T/history.out" 2>&1 ||
+    sm_fail "5: history after the prep: $(cat "$T/history.out")"
+grep -q 'first known-good configuration' "$T/history.out" ||
+    sm_fail "5: history: $(cat "$T/history.out")"
 sm_log "5: first boot: generation 1 with the new host keys, canary and logins work"
 
 # --- 6. keys rotated while it runs: promoted, and the canary follows ------
