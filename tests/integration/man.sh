@@ -97,7 +97,7 @@ done
 cmds=$(sm_cli_commands)
 [ -n "$cmds" ] || sm_fail "watchdog/sshmedic.c: no commands found"
 for c in $cmds; do
-	has sshmedic.8 "^\.It Cm $c( |$)" "command $c"
+	has sshmedic.8 "^\.It (Xo )?Cm $c( |$)" "command $c"
 done
 for o in $(sm_cli_dashdash); do
 	has sshmedic.8 "Fl -${o#--}( |$)" "option $o"
@@ -105,7 +105,7 @@ done
 kinds=$(sm_request_kinds)
 [ -n "$kinds" ] || sm_fail "lib/request.c: no request kinds found"
 for k in $kinds; do
-	has sshmedic.8 "^\.It Cm $k( |$)" "request $k"
+	has sshmedic.8 "^\.It (Xo )?Cm $k( |$)" "request $k"
 done
 sm_log "5: sshmedic(8) has the commands" $cmds "and the requests" $kinds
 
