@@ -440,8 +440,9 @@ print_json(const struct prep_plan *p, const struct prep_opts *o, int ok,
 	json_object_object_add(doc, "discard_quarantine",
 	    json_object_new_boolean(o->discard));
 	if (p != NULL) {
-		json_object_object_add(doc, "event_id",
-		    json_object_new_string(p->evid));
+		if (!o->dry_run)
+			json_object_object_add(doc, "event_id",
+			    json_object_new_string(p->evid));
 		arr = json_object_new_array();
 		for (i = 0; i < p->nitems; i++) {
 			it = json_object_new_object();
@@ -495,11 +496,12 @@ closing(const struct prep_plan *p, const struct prep_opts *o, int ok,
 		    "done, run it again to finish", err);
 		return;
 	}
-	snprintf(buf, len, "%s (event %s). %s%s",
+	snprintf(buf, len, "%s%s%s%s. %s%s",
 	    o->dry_run ? "Dry run: nothing was changed" :
 	    "Done: the next start of sshmedicd takes the configuration it "
 	    "finds, once it validates and sshd serves it, as generation 1",
-	    p->evid, o->discard ? "The quarantine is deleted." :
+	    o->dry_run ? "" : " (event ", o->dry_run ? "" : p->evid,
+	    o->dry_run ? "" : ")", o->discard ? "The quarantine is deleted." :
 	    "The quarantine is kept: nothing an admin wrote is deleted; "
 	    "--discard-quarantine deletes it (copy it off the image first to "
 	    "keep it).",
