@@ -126,7 +126,7 @@ parse_lines(char *buf, int from_start)
  * further back (up to 64 MiB) while the oldest line is newer than since.
  */
 static json_object *
-read_log(const char *path, int64_t since_ms, int64_t *oldest_ms)
+read_log(const char *path, int64_t since_ms, int64_t *oldest_ms, int *whole)
 {
 	json_object *arr = NULL;
 	size_t want = HISTORY_TAIL_BYTES;
@@ -136,6 +136,7 @@ read_log(const char *path, int64_t since_ms, int64_t *oldest_ms)
 	int fd;
 
 	*oldest_ms = -1;
+	*whole = -1;
 	if (path == NULL || *path == '\0' ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return json_object_new_array();
@@ -154,13 +155,38 @@ read_log(const char *path, int64_t since_ms, int64_t *oldest_ms)
 		free(buf);
 		*oldest_ms = json_object_array_length(arr) > 0 ?
 		    event_time(json_object_array_get_idx(arr, 0)) : -1;
-		if ((off_t)want == size || want >= HISTORY_TAIL_MAX ||
+		*whole = (off_t)want == size;
+		if (*whole || want >= HISTORY_TAIL_MAX ||
 		    (*oldest_ms >= 0 && *oldest_ms < since_ms))
 			break;
 		want *= 4;
 	}
 	close(fd);
 	return arr;
+}
+
+/*
+ * From when the JSON log holds every event (hist_add_json): all of time
+ * when it was read whole and logrotate never moved a part of it away
+ * (NAME.1, NAME.1.gz), else its oldest line read; -1 with no log.
+ */
+static int64_t
+log_coverage(const char *path, int64_t oldest_ms, int whole)
+{
+	char *p;
+	int rotated;
+
+	if (whole < 0)
+		return -1;
+	if (!whole)
+		return oldest_ms >= 0 ? oldest_ms : -1;
+	xasprintf(&p, "%s.1", path);
+	rotated = access(p, F_OK) == 0;
+	free(p);
+	xasprintf(&p, "%s.1.gz", path);
+	rotated |= access(p, F_OK) == 0;
+	free(p);
+	return rotated ? oldest_ms : 0;
 }
 
 /* The events shown: since since_ms (the last count), or the last count. */
@@ -228,8 +254,9 @@ read_audit(struct cli *c, const struct hist_opts *o, int64_t since_ms,
     struct hist *h, json_object *files_out, char *err, size_t errlen)
 {
 	struct awatch_set ws;
+	struct hist_logs logs;
 	auparse_state_t *au;
-	char **files = NULL, e2[512];
+	char e2[512];
 	size_t i;
 	int r;
 
@@ -237,26 +264,25 @@ read_audit(struct cli *c, const struct hist_opts *o, int64_t since_ms,
 		snprintf(err, errlen, "%s", e2);
 		return -1;
 	}
-	if (hist_audit_files(o->input, since_ms, &files, err, errlen) == -1) {
+	if (hist_logs_open(o->input, since_ms, &logs, err, errlen) == -1) {
 		awatch_free(&ws);
 		return -1;
 	}
-	for (i = 0; files[i] != NULL; i++)
+	for (i = 0; i < logs.n; i++)
 		json_object_array_add(files_out,
-		    json_object_new_string(files[i]));
+		    json_object_new_string(logs.names[i]));
 	errno = 0;
-	if ((au = auparse_init(AUSOURCE_FILE_ARRAY, files)) == NULL) {
-		snprintf(err, errlen, "auparse_init %s: %s", files[0],
+	if ((au = auparse_init(AUSOURCE_FILE_ARRAY, logs.paths)) == NULL) {
+		snprintf(err, errlen, "auparse_init %s: %s", logs.names[0],
 		    strerror(errno != 0 ? errno : EINVAL));
 		r = -1;
 	} else {
 		if ((r = hist_audit_read(h, au, &ws, since_ms)) == -1)
-			snprintf(err, errlen, "%s: cannot be parsed", files[0]);
+			snprintf(err, errlen, "%s: cannot be parsed",
+			    logs.names[0]);
 		auparse_destroy(au);
 	}
-	for (i = 0; files[i] != NULL; i++)
-		free(files[i]);
-	free(files);
+	hist_logs_close(&logs);
 	awatch_free(&ws);
 	return r;
 }
@@ -313,7 +339,7 @@ cli_history(struct cli *c, int argc, char **argv)
 	struct hist h;
 	int64_t since_ms, oldest_ms;
 	char err[1024], aerr[1024];
-	int r, audit_ok;
+	int r, audit_ok, whole;
 
 	if ((r = parse_opts(c, argc, argv, &o)) != 0)
 		return r > 0 ? 0 : usage(stderr);
@@ -326,7 +352,7 @@ cli_history(struct cli *c, int argc, char **argv)
 	if ((r = cli_open_store(c)) != 0)
 		return r;
 	all = read_log(c->conf.log_json, o.since != NULL ? since_ms : 0,
-	    &oldest_ms);
+	    &oldest_ms, &whole);
 	if (o.since == NULL) {
 		shown = shown_events(all, &o, 0);
 		since_ms = json_object_array_length(shown) > 0 ?
@@ -342,7 +368,8 @@ cli_history(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "sshmedic: history: audit log not read (%s); "
 		    "sshmedic's own events from %s only\n", aerr,
 		    c->conf.log_json[0] != '\0' ? c->conf.log_json : "(off)");
-	hist_add_json(&h, all, since_ms, oldest_ms);
+	hist_add_json(&h, all, since_ms, log_coverage(c->conf.log_json,
+	    oldest_ms, whole));
 	hist_join(&h, join_window(&c->conf));
 	if (o.since != NULL && o.count_given && h.nitems > (size_t)o.count) {
 		memmove(h.items, h.items + (h.nitems - (size_t)o.count),

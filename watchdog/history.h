@@ -101,21 +101,34 @@ struct hist {
 int	hist_audit_read(struct hist *h, auparse_state_t *au,
 	    const struct awatch_set *ws, int64_t since_ms);
 
+/* The audit log's files, held open. */
+struct hist_logs {
+	char	**names;	/* as shown: the log and its rotations, oldest first */
+	char	**paths;	/* /proc/self/fd/N of each, for auparse; NULL-ended */
+	int	*fds;
+	size_t	 n;
+};
+
 /*
- * The audit log files to read for since_ms, oldest first: explicit
+ * Opens the audit log files to read for since_ms, oldest first: explicit
  * (--input) alone, or auditd.conf's log_file and its rotations, leaving
- * out those last written before since_ms. 0, or -1 with err saying why
- * none can be read (permission, missing). files NULL-terminated.
+ * out those last written before since_ms. They are held open, and opened
+ * again when auditd rotated meanwhile, so a rotation while they are read
+ * loses nothing. 0, or -1 with err saying why the log cannot be read
+ * (permission, missing).
  */
-int	hist_audit_files(const char *explicit, int64_t since_ms, char ***files,
-	    char *err, size_t errlen);
+int	hist_logs_open(const char *explicit, int64_t since_ms,
+	    struct hist_logs *l, char *err, size_t errlen);
+void	hist_logs_close(struct hist_logs *l);
 
 /*
  * Adds the JSON log's events (objects of the event log: time, id, type,
  * op, ...) from since_ms on to h, merging those whose id an audit record
  * has (any of events may match). Audit records from coverage_ms on (the
- * oldest line of events) whose id the log lacks are another sshmedicd's
- * (a test sandbox's): left out and counted. coverage_ms < 0: no log.
+ * oldest line of events; 0 for a log read whole that was never rotated)
+ * whose id the log lacks, written by a process none of whose records it
+ * has, are another sshmedicd's (a test sandbox's): left out and counted.
+ * coverage_ms < 0: no log to compare with.
  */
 void	hist_add_json(struct hist *h, json_object *events, int64_t since_ms,
 	    int64_t coverage_ms);

@@ -476,73 +476,132 @@ auditd_log_file(void)
 	return r != NULL ? r : xstrdup(AUDITD_LOG_DEFAULT);
 }
 
-/* 0 readable; -1 with err naming the file and errno's text. */
+/* An open descriptor of path; -1 with err naming the file and errno's text. */
 static int
-readable(const char *path, char *err, size_t errlen)
+open_log(const char *path, struct stat *st, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), e;
 
-	if (fd == -1) {
+	if (fd == -1 || fstat(fd, st) == -1) {
 		e = errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		if (fd != -1)
+			close(fd);
 		errno = e;
 		return -1;
 	}
-	close(fd);
-	return 0;
+	return fd;
 }
 
 static void
-files_add(char ***files, size_t *n, const char *path)
+logs_add(struct hist_logs *l, const char *name, int fd)
 {
-	*files = xreallocarray(*files, *n + 2, sizeof(**files));
-	(*files)[(*n)++] = xstrdup(path);
-	(*files)[*n] = NULL;
+	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
+	l->paths = xreallocarray(l->paths, l->n + 2, sizeof(*l->paths));
+	l->fds = xreallocarray(l->fds, l->n + 1, sizeof(*l->fds));
+	l->names[l->n] = xstrdup(name);
+	xasprintf(&l->paths[l->n], "/proc/self/fd/%d", fd);
+	l->fds[l->n++] = fd;
+	l->paths[l->n] = NULL;
 }
 
-int
-hist_audit_files(const char *explicit, int64_t since_ms, char ***files,
-    char *err, size_t errlen)
+void
+hist_logs_close(struct hist_logs *l)
 {
-	char *base, *p, e2[512];
-	struct stat st;
-	size_t n = 0;
-	int i, last;
+	size_t i;
 
-	*files = NULL;
-	if (explicit != NULL) {
-		if (readable(explicit, err, errlen) == -1)
-			return -1;
-		files_add(files, &n, explicit);
-		return 0;
+	for (i = 0; i < l->n; i++) {
+		free(l->names[i]);
+		free(l->paths[i]);
+		close(l->fds[i]);
 	}
-	base = auditd_log_file();
-	for (last = 0; last < AUDIT_MAX_ROTATED; last++) {
-		xasprintf(&p, "%s.%d", base, last + 1);
-		i = stat(p, &st);
-		free(p);
-		if (i == -1)
-			break;
+	free(l->names);
+	free(l->paths);
+	free(l->fds);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Oldest first: reverses what was opened newest first. */
+static void
+logs_reverse(struct hist_logs *l)
+{
+	size_t i, j;
+	char *t;
+	int fd;
+
+	for (i = 0, j = l->n; j > i + 1; i++, j--) {
+		t = l->names[i], l->names[i] = l->names[j - 1], l->names[j - 1] = t;
+		t = l->paths[i], l->paths[i] = l->paths[j - 1], l->paths[j - 1] = t;
+		fd = l->fds[i], l->fds[i] = l->fds[j - 1], l->fds[j - 1] = fd;
 	}
-	/* Oldest first; a file last written before since holds nothing newer. */
-	for (i = last; i >= 1; i--) {
-		xasprintf(&p, "%s.%d", base, i);
-		if (stat(p, &st) == 0 &&
-		    (int64_t)st.st_mtime * 1000 + 999 >= since_ms &&
-		    readable(p, e2, sizeof(e2)) == 0)
-			files_add(files, &n, p);
-		free(p);
-	}
-	if (readable(base, err, errlen) == -1) {
+}
+
+/*
+ * One try: the log, then its rotations back to the first last written
+ * before since_ms. 1 done, 0 auditd rotated meanwhile (the names moved:
+ * try again), -1 the log cannot be read.
+ */
+static int
+logs_try(const char *base, int64_t since_ms, struct hist_logs *l, char *err,
+    size_t errlen)
+{
+	struct stat st, first, now;
+	char *p, e2[512];
+	int fd, i;
+
+	if ((fd = open_log(base, &first, err, errlen)) == -1) {
 		if (errno == ENOENT)
 			sm_appendf(err, errlen, " ", "(no audit log: is auditd "
 			    "installed and running?)");
-		sm_strv_free(*files, n);
-		*files = NULL;
-		free(base);
 		return -1;
 	}
-	files_add(files, &n, base);
+	logs_add(l, base, fd);
+	/* A file last written before since holds nothing newer. */
+	for (i = 1; i <= AUDIT_MAX_ROTATED; i++) {
+		xasprintf(&p, "%s.%d", base, i);
+		fd = open_log(p, &st, e2, sizeof(e2));
+		if (fd != -1 && (int64_t)st.st_mtime * 1000 + 999 >= since_ms)
+			logs_add(l, p, fd);
+		else if (fd != -1)
+			close(fd);
+		free(p);
+		if (fd == -1 || (int64_t)st.st_mtime * 1000 + 999 < since_ms)
+			break;
+	}
+	if (stat(base, &now) == -1 || now.st_ino != first.st_ino ||
+	    now.st_dev != first.st_dev)
+		return 0;
+	logs_reverse(l);
+	return 1;
+}
+
+int
+hist_logs_open(const char *explicit, int64_t since_ms, struct hist_logs *l,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	char *base;
+	int fd, r = 0, tries;
+
+	memset(l, 0, sizeof(*l));
+	if (explicit != NULL) {
+		if ((fd = open_log(explicit, &st, err, errlen)) == -1)
+			return -1;
+		logs_add(l, explicit, fd);
+		return 0;
+	}
+	/* Held open, auditd's rotation cannot change what is read. */
+	base = auditd_log_file();
+	for (tries = 0; tries < 3 && r == 0; tries++) {
+		hist_logs_close(l);
+		r = logs_try(base, since_ms, l, err, errlen);
+	}
 	free(base);
-	return 0;
+	if (r == 1)
+		return 0;
+	if (r == 0)
+		snprintf(err, errlen, "the audit log was rotated 3 times while "
+		    "it was opened");
+	hist_logs_close(l);
+	return -1;
 }

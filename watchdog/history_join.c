@@ -180,12 +180,40 @@ ev_merge(struct hist_ev *a, struct hist_ev *j)
 	a->in_json = 1;
 }
 
+static int
+ll_cmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The sorted pids that wrote sshmedic's audit records (those the JSON log
+ * has too, when json is set); *n of them. Free the array.
+ */
+static long long *
+writer_pids(const struct hist *h, int json, size_t *n)
+{
+	long long *pids = xcalloc(h->nevs + 1, sizeof(*pids));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < h->nevs; i++)
+		if (h->evs[i].in_audit && h->evs[i].pid > 0 &&
+		    (!json || h->evs[i].in_json))
+			pids[(*n)++] = h->evs[i].pid;
+	qsort(pids, *n, sizeof(*pids), ll_cmp);
+	return pids;
+}
+
 void
 hist_add_json(struct hist *h, json_object *events, int64_t since_ms,
     int64_t coverage_ms)
 {
-	size_t i, n = h->nevs, *idx, *hit, k, len, nadd = 0;
-	struct hist_ev e, *add = NULL;
+	size_t i, n = h->nevs, *idx, *hit, k, len, nadd = 0, npids;
+	struct hist_ev e, *add = NULL, *e2;
+	long long *pids;
 
 	len = events != NULL ? json_object_array_length(events) : 0;
 	idx = xcalloc(n + 1, sizeof(*idx));
@@ -215,19 +243,28 @@ hist_add_json(struct hist *h, json_object *events, int64_t since_ms,
 		memcpy(h->evs + h->nevs, add, nadd * sizeof(*add));
 	h->nevs += nadd;
 	free(add);
-	/* Records of the log's period that it does not have: another daemon's. */
-	if (coverage_ms >= 0) {
-		for (i = k = 0; i < h->nevs; i++) {
-			if (h->evs[i].in_audit && !h->evs[i].in_json &&
-			    h->evs[i].time_ms >= coverage_ms - HIST_CLOCK_SLOP_MS) {
-				hist_ev_clear(&h->evs[i]);
-				h->other_daemons++;
-				continue;
-			}
-			h->evs[k++] = h->evs[i];
+	/*
+	 * Records of the log's period that it does not have, from a process
+	 * that wrote none it has: another daemon's. (One of this daemon's
+	 * whose JSON line was lost stays.)
+	 */
+	if (coverage_ms < 0)
+		return;
+	pids = writer_pids(h, 1, &npids);
+	for (i = k = 0; i < h->nevs; i++) {
+		e2 = &h->evs[i];
+		if (e2->in_audit && !e2->in_json &&
+		    e2->time_ms >= coverage_ms - HIST_CLOCK_SLOP_MS &&
+		    (npids == 0 || bsearch(&e2->pid, pids, npids,
+		    sizeof(*pids), ll_cmp) == NULL)) {
+			hist_ev_clear(e2);
+			h->other_daemons++;
+			continue;
 		}
-		h->nevs = k;
+		h->evs[k++] = *e2;
 	}
+	h->nevs = k;
+	free(pids);
 }
 
 /* The audit log's order: time, then the serial (0 for a JSON line alone). */
@@ -376,13 +413,15 @@ join_events(struct hist *h, int64_t window_ms)
 }
 
 /*
- * sshmedicd's own write goes under its decision: the first record after
- * it naming the file (a rollback is recorded once its files are back),
- * else the last before it; a name the kernel gave relative to a directory
- * descriptor is placed by the writer's pid alone.
+ * sshmedicd's own write goes under its decision: the first record of the
+ * same process after it naming the file (a rollback is recorded once its
+ * files are back, which under load can take seconds), else the last one
+ * before it; a name the kernel gave relative to a directory descriptor it
+ * could not resolve is placed by the writer's pid alone.
  */
 static int
-daemon_owner(const struct hist *h, const struct hist_rec *r, size_t *owner)
+daemon_owner(const struct hist *h, const struct hist_rec *r, int64_t window_ms,
+    size_t *owner)
 {
 	const struct hist_ev *e;
 	size_t j;
@@ -390,15 +429,19 @@ daemon_owner(const struct hist *h, const struct hist_rec *r, size_t *owner)
 
 	for (j = 0; j < h->nevs; j++) {
 		e = &h->evs[j];
-		if (e->time_ms > r->time_ms + HIST_DAEMON_JOIN_MS)
+		if (e->time_ms > r->time_ms + window_ms)
 			break;
 		if (e->time_ms + HIST_DAEMON_JOIN_MS < r->time_ms ||
-		    !rec_names(r, e))
+		    (e->pid >= 0 && e->pid != r->pid) || !rec_names(r, e))
 			continue;
-		*owner = j;
-		found = 1;
-		if (e->time_ms >= r->time_ms)
+		if (e->time_ms >= r->time_ms) {
+			*owner = j;
 			return 1;
+		}
+		if (r->time_ms - e->time_ms <= HIST_DAEMON_JOIN_MS) {
+			*owner = j;
+			found = 1;
+		}
 	}
 	if (found)
 		return 1;
@@ -416,37 +459,25 @@ daemon_owner(const struct hist *h, const struct hist_rec *r, size_t *owner)
 }
 
 static void
-attach_daemon(struct hist *h)
+attach_daemon(struct hist *h, int64_t window_ms)
 {
 	size_t i, owner;
 
 	for (i = 0; i < h->nrecs; i++)
 		if (h->recs[i].by_daemon &&
-		    daemon_owner(h, &h->recs[i], &owner)) {
+		    daemon_owner(h, &h->recs[i], window_ms, &owner)) {
 			h->recs[i].owner = owner;
 			h->recs[i].attached = 1;
 		}
-}
-
-static int
-ll_cmp(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* The daemon is whoever wrote sshmedic's audit records, also when renamed. */
 static void
 mark_daemon_pids(struct hist *h)
 {
-	long long *pids = xcalloc(h->nevs + 1, sizeof(*pids));
-	size_t i, n = 0;
+	size_t i, n;
+	long long *pids = writer_pids(h, 0, &n);
 
-	for (i = 0; i < h->nevs; i++)
-		if (h->evs[i].in_audit && h->evs[i].pid > 0)
-			pids[n++] = h->evs[i].pid;
-	qsort(pids, n, sizeof(*pids), ll_cmp);
 	for (i = 0; i < h->nrecs && n > 0; i++)
 		if (!h->recs[i].by_daemon && h->recs[i].pid > 0 &&
 		    bsearch(&h->recs[i].pid, pids, n, sizeof(*pids), ll_cmp))
@@ -476,7 +507,7 @@ hist_join(struct hist *h, int64_t window_ms)
 	mark_daemon_pids(h);
 	make_groups(h, 0);
 	join_events(h, window_ms);
-	attach_daemon(h);
+	attach_daemon(h, window_ms);
 	make_groups(h, 1);
 	h->items = xcalloc(h->ngroups + h->nevs + 1, sizeof(*h->items));
 	for (i = 0; i < h->ngroups; i++) {

@@ -18,6 +18,7 @@
 #define E3	"33333333333333333333333333333333"
 #define E4	"44444444444444444444444444444444"
 #define E5	"55555555555555555555555555555555"
+#define E8	"88888888888888888888888888888888"
 #define E9	"99999999999999999999999999999999"
 #define GS	"\x1d"
 
@@ -61,6 +62,11 @@ static const char *audit_log =
     "auid=4294967295 ses=4294967295 msg='op=sshmedic-config-changed gen=4 "
     "files=\"/other/sshd_config\" evid=" E9 " exe=\"/usr/sbin/sshmedicd\" "
     "hostname=? addr=127.0.0.1 terminal=? res=success'\n"
+    /* 112: this daemon's (pid 400) whose JSON line was lost: stays */
+    "type=USYS_CONFIG msg=audit(1796116473.931:112): pid=400 uid=0 "
+    "auid=4294967295 ses=4294967295 msg='op=sshmedic-config-valid gen=1 "
+    "evid=" E8 " exe=\"/usr/sbin/sshmedicd\" hostname=? addr=127.0.0.1 "
+    "terminal=? res=success'\n"
     "type=SYSCALL msg=audit(1796116473.933:104): arch=c000003e syscall=87 "
     "success=yes exit=0 a0=55 a1=55 a2=55 a3=100 items=2 ppid=1 pid=400 "
     "auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 "
@@ -281,9 +287,11 @@ t_read(void **st)
 		assert_int_not_equal(h.recs[i].serial, 109);
 
 	/* decisions: audit and JSON merged by id; E9 another daemon's */
-	assert_int_equal(h.nevs, 5);
+	assert_int_equal(h.nevs, 6);
 	assert_int_equal(h.other_daemons, 1);
 	assert_null(ev_by_id(&h, E9));
+	e = ev_by_id(&h, E8);
+	assert_true(e->in_audit && !e->in_json);
 	e = ev_by_id(&h, E2);
 	assert_non_null(e);
 	assert_string_equal(e->reason, "a reason with spaces");	/* hex decoded */
@@ -298,6 +306,12 @@ t_read(void **st)
 	e = ev_by_id(&h, E4);
 	assert_true(!e->in_audit && e->in_json);
 	assert_int_equal(e->pid, -1);
+	hist_free(&h);
+
+	/* a log read whole: the other daemon's record is left out however old */
+	load(&h, 0);
+	assert_int_equal(h.other_daemons, 1);
+	assert_non_null(ev_by_id(&h, E8));
 	hist_free(&h);
 
 	/* no JSON log to compare with: the other daemon's record stays */
@@ -330,10 +344,10 @@ t_join(void **st)
 	(void)st;
 	load(&h, T0);
 	/*
-	 * daemon start; python's change; touch's (later, in the same
-	 * directory: not the rollback's); vi's; rm's failed unlinkat
+	 * daemon start; python's change; E8 (no files); touch's (later, in
+	 * the same directory: not the rollback's); vi's; rm's failed unlinkat
 	 */
-	assert_int_equal(h.nitems, 5);
+	assert_int_equal(h.nitems, 6);
 	assert_false(h.items[0].is_group);
 	assert_string_equal(h.evs[h.items[0].idx].evid, E4);
 	g = change_at(&h, 1, 500, 3);
@@ -345,13 +359,15 @@ t_join(void **st)
 	/* sshmedicd's unlink is under the rollback recorded after it */
 	assert_int_equal(e->nkernel, 1);
 	assert_int_equal(h.recs[e->kernel[0]].serial, 104);
-	change_at(&h, 2, 650, 0);
-	g = change_at(&h, 3, 600, 1);
+	assert_false(h.items[2].is_group);
+	assert_string_equal(h.evs[h.items[2].idx].evid, E8);
+	change_at(&h, 3, 650, 0);
+	g = change_at(&h, 4, 600, 1);
 	e = &h.evs[g->evs[0]];
 	assert_string_equal(e->evid, E5);
 	assert_int_equal(e->nkernel, 1);
 	assert_int_equal(h.recs[e->kernel[0]].serial, 110);
-	change_at(&h, 4, 601, 0);
+	change_at(&h, 5, 601, 0);
 	hist_free(&h);
 }
 
@@ -365,7 +381,55 @@ t_window(void **st)
 	load_window(&h, T0, 10);
 	assert_int_equal(h.ngroups, 4);
 	assert_int_equal(h.groups[0].nevs, 0);
-	assert_int_equal(h.nitems, 4 + 5);
+	assert_int_equal(h.nitems, 4 + 6);
+	hist_free(&h);
+}
+
+/*
+ * Under load a rollback is recorded seconds after sshmedicd removed the
+ * file: its write still goes under the rollback, not the rejection before.
+ */
+static const char *slow_log =
+    "type=USYS_CONFIG msg=audit(1796116480.000:200): pid=400 uid=0 "
+    "auid=4294967295 ses=4294967295 msg='op=sshmedic-config-rejected gen=1 "
+    "files=\"/sb/etc/sshd_config.d/50-x.conf\" evid=" E1 " "
+    "exe=\"/usr/sbin/sshmedicd\" hostname=? addr=127.0.0.1 terminal=? "
+    "res=failed'\n"
+    "type=SYSCALL msg=audit(1796116480.100:201): arch=c000003e syscall=87 "
+    "success=yes exit=0 a0=55 a1=55 a2=55 a3=100 items=1 ppid=1 pid=400 "
+    "auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 "
+    "fsgid=0 tty=(none) ses=4294967295 comm=\"sshmedicd\" "
+    "exe=\"/usr/sbin/sshmedicd\" key=\"smt-unit-sshd-config\"\n"
+    "type=PATH msg=audit(1796116480.100:201): item=0 "
+    "name=\"/sb/etc/sshd_config.d/50-x.conf\" inode=2 dev=fe:00 "
+    "mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=DELETE cap_fp=0 "
+    "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n"
+    "type=USYS_CONFIG msg=audit(1796116487.100:202): pid=400 uid=0 "
+    "auid=4294967295 ses=4294967295 msg='op=sshmedic-config-rollback gen=1 "
+    "files=\"/sb/etc/sshd_config.d/50-x.conf\" evid=" E3 " "
+    "exe=\"/usr/sbin/sshmedicd\" hostname=? addr=127.0.0.1 terminal=? "
+    "res=success'\n";
+
+static void
+t_slow_rollback(void **st)
+{
+	struct hist h;
+	struct awatch_set ws;
+	auparse_state_t *au;
+
+	(void)st;
+	memset(&h, 0, sizeof(h));
+	sandbox_watches(&ws);
+	au = auparse_init(AUSOURCE_BUFFER, slow_log);
+	assert_int_equal(hist_audit_read(&h, au, &ws, T0), 0);
+	auparse_destroy(au);
+	awatch_free(&ws);
+	hist_add_json(&h, NULL, T0, -1);
+	hist_join(&h, 80000);
+	assert_int_equal(h.nrecs, 1);
+	assert_string_equal(ev_by_id(&h, E1)->op, "sshmedic-config-rejected");
+	assert_int_equal(ev_by_id(&h, E1)->nkernel, 0);
+	assert_int_equal(ev_by_id(&h, E3)->nkernel, 1);
 	hist_free(&h);
 }
 
@@ -421,7 +485,7 @@ t_output(void **st)
 	assert_null(strstr(js, PROCTITLE_SECRET));
 	a = json_tokener_parse(js);
 	assert_non_null(a);
-	assert_int_equal(json_object_array_length(a), 5);
+	assert_int_equal(json_object_array_length(a), 6);
 	c = json_object_array_get_idx(a, 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(c,
 	    "kind")), "change");
@@ -444,7 +508,7 @@ t_output(void **st)
 	assert_int_equal(json_object_array_length(json_object_object_get(ev,
 	    "kernel")), 1);
 	/* unset ids are null, not 4294967295 */
-	c = json_object_array_get_idx(a, 2);
+	c = json_object_array_get_idx(a, 3);
 	assert_true(json_object_object_get_ex(c, "auid", &v) && v == NULL);
 	assert_string_equal(json_object_get_string(json_object_object_get(c,
 	    "auid_name")), "unset");
@@ -564,6 +628,7 @@ main(void)
 		cmocka_unit_test(t_read),
 		cmocka_unit_test(t_join),
 		cmocka_unit_test(t_window),
+		cmocka_unit_test(t_slow_rollback),
 		cmocka_unit_test(t_output),
 		cmocka_unit_test(t_watches),
 	};
