@@ -94,18 +94,15 @@ for o in $(sed -nE 's/^[[:space:]]*\{ "([a-z-]+)", (no|required)_argument.*/\1/p
     "$S/sshmedic.c"); do
 	has sshmedic.8 "Fl -$o( |$)" "sshmedic --$o"
 done
-cmds=$(sm_cli_commands)
-[ -n "$cmds" ] || sm_fail "watchdog/sshmedic.c: no commands found"
-for c in $cmds; do
-	has sshmedic.8 "^\.It (Xo )?Cm $c( |$)" "command $c"
-done
 for o in $(sm_cli_dashdash); do
 	has sshmedic.8 "Fl -${o#--}( |$)" "option $o"
 done
+cmds=$(sm_cli_commands)
 kinds=$(sm_request_kinds)
-[ -n "$kinds" ] || sm_fail "lib/request.c: no request kinds found"
-for k in $kinds; do
-	has sshmedic.8 "^\.It (Xo )?Cm $k( |$)" "request $k"
+[ -n "$cmds" ] && [ -n "$kinds" ] ||
+    sm_fail "watchdog/sshmedic.c, lib/request.c: no commands or request kinds found"
+for c in $cmds $kinds; do
+	has sshmedic.8 "^\.It (Xo )?Cm $c( |$)" "command or request $c"
 done
 sm_log "5: sshmedic(8) has the commands" $cmds "and the requests" $kinds
 
