@@ -163,8 +163,8 @@ sm_log "6: parser, promtool and the node exporter's collector take the file"
 sm_mark sshmedic-daemon-reconfig
 kill -HUP "$SM_DAEMON_PID"
 sm_next_event sshmedic-daemon-reconfig >/dev/null || sm_fail "7: no reconfig"
-sm_cred_ssh "$U" "$T/client/wrong"
 n=$(met sshmedic_auth_failures_total source=authlog)
+sm_cred_ssh "$U" "$T/client/wrong"
 sm_wait_for met_ge $((n + 1)) sshmedic_auth_failures_total source=authlog ||
     sm_fail "7: not counted after the SIGHUP"
 "$PY" "$PROM" counters "$F" >"$T/c2" || sm_fail "7: counters"
