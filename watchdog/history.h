@@ -96,7 +96,9 @@ struct hist {
  * Reads au's events (from since_ms on) into h: the system calls on a path
  * ws matches, or with a key starting with ws's prefix, and the user
  * records whose op= starts with "sshmedic-". Only fields are taken, never
- * PROCTITLE or EXECVE (an argv may hold a password). 0, -1 on a cap.
+ * PROCTITLE or EXECVE (an argv may hold a password). Past HIST_MAX_RECS
+ * or HIST_MAX_EVS the oldest go (h->truncated). 0, or -1 when auparse
+ * fails.
  */
 int	hist_audit_read(struct hist *h, auparse_state_t *au,
 	    const struct awatch_set *ws, int64_t since_ms);

@@ -433,6 +433,18 @@ t_slow_rollback(void **st)
 	hist_free(&h);
 }
 
+static const char *
+jstr(json_object *o, const char *k)
+{
+	return json_object_get_string(json_object_object_get(o, k));
+}
+
+static int64_t
+jint(json_object *o, const char *k)
+{
+	return json_object_get_int64(json_object_object_get(o, k));
+}
+
 /* Everything the timeline prints, as text or as JSON. */
 static char *
 printed(const struct hist *h, int json)
@@ -487,31 +499,23 @@ t_output(void **st)
 	assert_non_null(a);
 	assert_int_equal(json_object_array_length(a), 6);
 	c = json_object_array_get_idx(a, 1);
-	assert_string_equal(json_object_get_string(json_object_object_get(c,
-	    "kind")), "change");
-	assert_int_equal(json_object_get_int(json_object_object_get(c, "pid")),
-	    500);
-	assert_string_equal(json_object_get_string(json_object_object_get(c,
-	    "exe")), "/usr/bin/python3.11");
-	assert_string_equal(json_object_get_string(json_object_object_get(c,
-	    "auid_name")), "alice");
+	assert_string_equal(jstr(c, "kind"), "change");
+	assert_int_equal(jint(c, "pid"), 500);
+	assert_string_equal(jstr(c, "exe"), "/usr/bin/python3.11");
+	assert_string_equal(jstr(c, "auid_name"), "alice");
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(
 	    json_object_object_get(c, "files"), 0)),
 	    "/sb/etc/sshd_config.d/50-x.conf");
 	ev = json_object_array_get_idx(json_object_object_get(c, "sshmedic"), 2);
-	assert_string_equal(json_object_get_string(json_object_object_get(ev,
-	    "op")), "sshmedic-config-rollback");
-	assert_int_equal(json_object_get_int(json_object_object_get(ev, "gen")),
-	    1);
-	assert_string_equal(json_object_get_string(json_object_object_get(ev,
-	    "source")), "audit+json");
+	assert_string_equal(jstr(ev, "op"), "sshmedic-config-rollback");
+	assert_int_equal(jint(ev, "gen"), 1);
+	assert_string_equal(jstr(ev, "source"), "audit+json");
 	assert_int_equal(json_object_array_length(json_object_object_get(ev,
 	    "kernel")), 1);
 	/* unset ids are null, not 4294967295 */
 	c = json_object_array_get_idx(a, 3);
 	assert_true(json_object_object_get_ex(c, "auid", &v) && v == NULL);
-	assert_string_equal(json_object_get_string(json_object_object_get(c,
-	    "auid_name")), "unset");
+	assert_string_equal(jstr(c, "auid_name"), "unset");
 	json_object_put(a);
 	free(js);
 	hist_free(&h);
