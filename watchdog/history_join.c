@@ -502,8 +502,11 @@ hist_join(struct hist *h, int64_t window_ms)
 {
 	size_t i;
 
-	qsort(h->recs, h->nrecs, sizeof(*h->recs), rec_cmp);
-	qsort(h->evs, h->nevs, sizeof(*h->evs), ev_cmp);
+	/* qsort's base may not be NULL, even for none (no audit log read) */
+	if (h->nrecs > 0)
+		qsort(h->recs, h->nrecs, sizeof(*h->recs), rec_cmp);
+	if (h->nevs > 0)
+		qsort(h->evs, h->nevs, sizeof(*h->evs), ev_cmp);
 	mark_daemon_pids(h);
 	make_groups(h, 0);
 	join_events(h, window_ms);

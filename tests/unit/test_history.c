@@ -445,6 +445,36 @@ jint(json_object *o, const char *k)
 	return json_object_get_int64(json_object_object_get(o, k));
 }
 
+/* No audit log read: the JSON log's events alone, each standing alone. */
+static void
+t_json_only(void **st)
+{
+	struct hist h;
+	json_object *j;
+	size_t i;
+
+	(void)st;
+	memset(&h, 0, sizeof(h));
+	j = json_tokener_parse(json_log);
+	hist_add_json(&h, j, T0, -1);
+	json_object_put(j);
+	hist_join(&h, 80000);
+	assert_int_equal(h.nrecs, 0);
+	assert_int_equal(h.ngroups, 0);
+	assert_int_equal(h.nitems, 5);
+	for (i = 1; i < h.nitems; i++)
+		assert_true(h.items[i - 1].time_ms <= h.items[i].time_ms);
+	assert_int_equal(ev_by_id(&h, E2)->in_audit, 0);
+	hist_free(&h);
+
+	/* nothing at all */
+	memset(&h, 0, sizeof(h));
+	hist_add_json(&h, NULL, T0, -1);
+	hist_join(&h, 80000);
+	assert_int_equal(h.nitems, 0);
+	hist_free(&h);
+}
+
 /* Everything the timeline prints, as text or as JSON. */
 static char *
 printed(const struct hist *h, int json)
@@ -633,6 +663,7 @@ main(void)
 		cmocka_unit_test(t_join),
 		cmocka_unit_test(t_window),
 		cmocka_unit_test(t_slow_rollback),
+		cmocka_unit_test(t_json_only),
 		cmocka_unit_test(t_output),
 		cmocka_unit_test(t_watches),
 	};
