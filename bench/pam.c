@@ -217,6 +217,10 @@ print_table(const struct bp_res *r, int n)
 		    r->ev_sent[c] - r->ev_got[c],
 		    100.0 * (r->ev_sent[c] - r->ev_got[c]) / r->ev_sent[c],
 		    r->ev_counted[c], r->wall_s[c]);
+	for (c = 0; c < 2; c++)
+		printf("daemon reads, %d caller%s: %lld started by a datagram's "
+		    "wakeup, %lld by the hold-off's deadline\n", r->callers[c],
+		    r->callers[c] == 1 ? "" : "s", r->wakeups[c], r->dl_reads[c]);
 }
 
 /* Predicate: every datagram the module lost, it counted. */

@@ -69,7 +69,7 @@ pi_status(uint64_t *received, uint64_t *rejected)
 }
 
 long long
-pi_lost(void)
+pi_field(const char *key)
 {
 	json_object *o;
 	char *reply;
@@ -79,7 +79,7 @@ pi_lost(void)
 	if (ctl_request(ctl_sock, "events", PI_CTL_MS, &reply) == -1)
 		return -1;
 	if ((o = json_tokener_parse(reply)) != NULL) {
-		if (get_u64(o, "events_lost", &v) == 0)
+		if (get_u64(o, key, &v) == 0)
 			r = (long long)v;
 		json_object_put(o);
 	}

@@ -32,6 +32,8 @@ struct bp_res {
 	long long	ev_sent[2];	/* datagrams the module should send */
 	long long	ev_got[2];	/* events_received grew by this */
 	long long	ev_counted[2];	/* events_lost grew by this, or -1 */
+	long long	wakeups[2];	/* reads a datagram's wakeup started */
+	long long	dl_reads[2];	/* reads the hold-off's deadline started */
 	double		wall_s[2];
 };
 
@@ -77,10 +79,11 @@ void	pi_setup(const char *ctl_sock, const char *event_sock);
 int	pi_status(uint64_t *received, uint64_t *rejected);
 
 /*
- * events_lost from the same status: the drops the module counted in the
- * daemon's drop file. -1 when the daemon does not report it.
+ * One integer of the daemon's events status, e.g. events_lost (the drops
+ * the module counted in the daemon's drop file), events_wakeups. -1 when
+ * the daemon does not report it.
  */
-long long pi_lost(void);
+long long pi_field(const char *key);
 
 /* Polls status until it answers: 0, or -1 after timeout_ms. */
 int	pi_wait_up(int timeout_ms);

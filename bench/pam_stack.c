@@ -456,7 +456,7 @@ settled_received(uint64_t want)
 static void
 pam_child(struct bp_res *res, int callers, int n)
 {
-	long long before, after, lost0, lost1;
+	long long before, after, lost0, lost1, wk0, wk1, dl0, dl1;
 	int c;
 
 	signal(SIGINT, SIG_DFL);
@@ -472,7 +472,9 @@ pam_child(struct bp_res *res, int callers, int n)
 	for (c = 0; c < 2; c++) {
 		if ((before = settled_received(UINT64_MAX)) == -1)
 			goto nodaemon;
-		lost0 = pi_lost();
+		lost0 = pi_field("events_lost");
+		wk0 = pi_field("events_wakeups");
+		dl0 = pi_field("events_deadline_reads");
 		if (run_callers(res, c, c == 0 ? 1 : callers, n) == -1) {
 			if (res->err[0] == '\0')
 				snprintf(res->err, sizeof(res->err),
@@ -485,9 +487,13 @@ pam_child(struct bp_res *res, int callers, int n)
 		    res->ev_sent[c]))) == -1)
 			goto nodaemon;
 		res->ev_got[c] = after - before;
-		lost1 = pi_lost();
+		lost1 = pi_field("events_lost");
 		res->ev_counted[c] = lost0 >= 0 && lost1 >= 0 ? lost1 - lost0 :
 		    -1;
+		wk1 = pi_field("events_wakeups");
+		dl1 = pi_field("events_deadline_reads");
+		res->wakeups[c] = wk0 >= 0 && wk1 >= 0 ? wk1 - wk0 : -1;
+		res->dl_reads[c] = dl0 >= 0 && dl1 >= 0 ? dl1 - dl0 : -1;
 	}
 	res->done = 1;
 	_exit(0);

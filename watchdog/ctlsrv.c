@@ -101,6 +101,16 @@ add_events(struct daemon *d, json_object *o)
 	    json_object_new_int64((int64_t)events_lost(ev)));
 	json_object_object_add(o, "events_other_service",
 	    json_object_new_int64((int64_t)ev->other_service));
+	json_object_object_add(o, "events_queue", json_object_new_int64(
+	    (int64_t)ev->qlen));
+	json_object_object_add(o, "events_holdoff_ms", json_object_new_int(
+	    ev->holdoff ? EVENTS_HOLDOFF_MS : 0));
+	json_object_object_add(o, "events_parked",
+	    json_object_new_int(ev->parked));
+	json_object_object_add(o, "events_wakeups",
+	    json_object_new_int64((int64_t)ev->wakeups));
+	json_object_object_add(o, "events_deadline_reads",
+	    json_object_new_int64((int64_t)ev->deadline_reads));
 	if (!ev->have_counters)
 		return;
 	json_object_object_add(o, "counters_users",

@@ -33,6 +33,7 @@ enum dl_slot {
 	DL_REQUESTS,		/* request files to process (a burst's rest) */
 	DL_AUTHLOG,		/* sshd's log: read on, save the position, restart */
 	DL_METRICS,		/* metrics.textfile: write, or reap its writer */
+	DL_EVREAD,		/* the parked event socket is read (hold-off) */
 	DL_NSLOTS
 };
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -167,11 +168,40 @@ events_lost(const struct events *ev)
 	return n;
 }
 
+/*
+ * net.unix.max_dgram_qlen, which the kernel copies into a datagram socket
+ * when it is made: the queue the hold-off relies on. -1 unknown.
+ */
+static long
+dgram_qlen(void)
+{
+	char buf[32];
+	long v = -1;
+	char *end;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/sys/net/unix/max_dgram_qlen",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') || v < 0)
+		return -1;
+	return v;
+}
+
 /* 0 on success, -1 with errno. */
 int
 events_open(struct daemon *d)
 {
 	struct events *ev = &d->events;
+	long qlen;
 
 	ev->fd = -1;
 	ev->drops_fd = -1;
@@ -181,8 +211,17 @@ events_open(struct daemon *d)
 	    d->conf.state_dir) < 0)
 		fatal_f("asprintf");
 	load_counters(d);
+	qlen = dgram_qlen();
 	if ((ev->fd = bind_socket(ev->sock_path)) == -1)
 		return -1;
+	ev->holdoff = qlen >= EVENTS_HOLDOFF_MIN_QLEN;
+	ev->qlen = qlen;
+	if (ev->holdoff)
+		debug_f("event socket queue %ld datagrams: hold-off %d ms "
+		    "after a read", qlen, EVENTS_HOLDOFF_MS);
+	else
+		debug_f("event socket queue %ld datagrams: read at every "
+		    "wakeup (too short for a hold-off)", qlen);
 	return 0;
 }
 
@@ -484,16 +523,55 @@ read_batch(struct daemon *d)
 	return n;
 }
 
+/*
+ * The socket in or out of the epoll set; 0/-1. Where it cannot be taken
+ * out it stays in (no hold-off); where it cannot go back the next read is
+ * a deadline as if datagrams had come, so nothing is ever left unread.
+ */
+static int
+park(struct daemon *d, int out)
+{
+	struct events *ev = &d->events;
+	struct epoll_event ee;
+
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN;
+	ee.data.u64 = EVENTS_EV;
+	if (epoll_ctl(d->epfd, out ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, ev->fd,
+	    out ? NULL : &ee) == -1) {
+		error_f("event socket %s the epoll set: %s",
+		    out ? "out of" : "back into", strerror(errno));
+		return -1;
+	}
+	ev->parked = out;
+	return 0;
+}
+
 /* No return value: problems are counted and logged. */
 void
-events_handle(struct daemon *d)
+events_handle(struct daemon *d, int from_deadline)
 {
+	struct events *ev = &d->events;
 	int got = 0, n;
 
-	if (d->events.fd == -1)
+	if (ev->fd == -1)
 		return;
+	if (from_deadline)
+		ev->deadline_reads++;
+	else
+		ev->wakeups++;
 	while (got < EVENTS_BATCH && (n = read_batch(d)) > 0)
 		got += n;
+	if (!ev->holdoff)
+		return;
+	if (got > 0 && !ev->parked && park(d, 1) == -1)
+		return;
+	if (got == 0 && ev->parked && park(d, 0) == 0)
+		return;
+	if (ev->parked || got > 0)
+		/* A full batch: more is waiting, read on at once. */
+		daemon_set_deadline(d, DL_EVREAD, monotime_ms() +
+		    (got >= EVENTS_BATCH ? 0 : EVENTS_HOLDOFF_MS));
 }
 
 /* No return value. */

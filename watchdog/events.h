@@ -26,6 +26,26 @@ struct daemon;
 /* Datagrams read per wakeup: the loop stays fair to its other fds. */
 #define EVENTS_BATCH			256
 
+/* The event socket's epoll tag (sshmedicd.c's loop). */
+#define EVENTS_EV			6
+
+/*
+ * Hold-off, as a network driver's interrupt mitigation: after a wakeup
+ * that read datagrams the socket leaves the epoll set for
+ * EVENTS_HOLDOFF_MS and is read on a deadline instead, again and again
+ * while datagrams keep coming; the first read that finds none puts it back
+ * (epoll reports at once what arrived in between). While it is out, a
+ * module's send only queues its datagram: with no sleeper on the socket
+ * nothing is woken, so a burst of logins does not pay one wakeup of the
+ * daemon (an IPI; ~10 us in a VM) per event. An idle daemon still sleeps
+ * on the socket: no timer runs when nothing arrives. Only where the
+ * socket's queue holds EVENTS_HOLDOFF_MIN_QLEN datagrams or more
+ * (net.unix.max_dgram_qlen: systemd sets 512 at boot, the kernel's own
+ * default was 10): a short queue would overflow during the hold-off.
+ */
+#define EVENTS_HOLDOFF_MS		1
+#define EVENTS_HOLDOFF_MIN_QLEN		128
+
 /*
  * One login refused by PAM's account phase reaches the daemon twice when
  * the module's denied line saw it: its datagram, and sshd's "Failed
@@ -40,6 +60,11 @@ enum ev_src { EVS_PAM = 1, EVS_LOG };
 
 struct events {
 	int		 fd;		/* -1: not open */
+	int		 holdoff;	/* the queue is long enough for it */
+	long		 qlen;		/* max_dgram_qlen at bind, -1 unknown */
+	int		 parked;	/* out of the epoll set, read on DL_EVREAD */
+	uint64_t	 wakeups;	/* reads started by epoll */
+	uint64_t	 deadline_reads; /* reads started by DL_EVREAD */
 	int		 have_counters;
 	struct counters	 counters;
 	char		*sock_path;
@@ -113,8 +138,12 @@ uint64_t events_lost(const struct events *ev);
 /* Failures without a user at or after since_ms, among the last COUNTERS_RING. */
 unsigned int events_anon_recent(const struct events *ev, int64_t since_ms);
 
-/* Reads the pending datagrams (at most EVENTS_BATCH). */
-void	events_handle(struct daemon *d);
+/*
+ * Reads the pending datagrams (at most EVENTS_BATCH), from epoll's wakeup
+ * (from_deadline 0) or DL_EVREAD's (1); then parks or unparks the socket
+ * (EVENTS_HOLDOFF_MS).
+ */
+void	events_handle(struct daemon *d, int from_deadline);
 
 /* DL_EVENTS: writes the counters if they changed. */
 void	events_on_deadline(struct daemon *d);

@@ -44,7 +44,7 @@
 #define EV_INOTIFY	3
 #define EV_CTL		4
 #define EV_PIDFD	5	/* live.c registers the sshd master's pidfd */
-#define EV_EVENTS	6	/* PAM event datagrams */
+#define EV_EVENTS	EVENTS_EV	/* PAM event datagrams */
 /* AUTHLOG_EV_OUT, AUTHLOG_EV_PID (20, 21): authlog.h */
 
 static void
@@ -143,6 +143,9 @@ run_deadlines(struct daemon *d)
 			break;
 		case DL_METRICS:
 			metrics_on_deadline(d);
+			break;
+		case DL_EVREAD:
+			events_handle(d, 1);
 			break;
 		default:
 			guard_on_deadline(d, i);
@@ -419,7 +422,7 @@ loop(struct daemon *d)
 				live_on_pidfd(d);
 				break;
 			case EV_EVENTS:
-				events_handle(d);
+				events_handle(d, 0);
 				break;
 			case AUTHLOG_EV_OUT:
 				authlog_on_output(d);
