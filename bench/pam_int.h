@@ -27,6 +27,13 @@ struct bp_res {
 	char		err[256];
 	int		callers[2];
 	double		p50[2][NSTACK][NPHASE], p99[2][NSTACK][NPHASE];
+	/* The same over the calling thread's CPU time per call. */
+	double		cp50[2][NSTACK][NPHASE], cp99[2][NSTACK][NPHASE];
+	/*
+	 * The wall-clock p99's own noise: how far the base stack's p99 over
+	 * its even rounds is from its p99 over the odd ones.
+	 */
+	double		p99_noise[2][NPHASE];
 	double		preempted[2][NSTACK][NPHASE];
 	double		blocked[2][NSTACK][NPHASE];
 	long long	ev_sent[2];	/* datagrams the module should send */

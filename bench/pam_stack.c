@@ -37,6 +37,7 @@ struct worker {
 	pam_handle_t	*h[NSTACK][2];	/* [stack][0 ok service, 1 fail] */
 	int		 want[NPHASE];	/* the base stack's results */
 	double		*lat[NSTACK][NPHASE];
+	double		*cpu[NSTACK][NPHASE];	/* thread CPU time, us */
 	long long	 preempted[NSTACK][NPHASE];
 	long long	 blocked[NSTACK][NPHASE];
 	char		 err[200];
@@ -167,26 +168,39 @@ phase_fn(int p)
 	return pam_open_session;
 }
 
+static double
+ts_us(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1e6 + (b->tv_nsec - a->tv_nsec) / 1e3;
+}
+
 /*
- * One call, timed alone: its result, the microseconds in *us. The
- * thread's context switches, read outside the timed part, tell whether
- * the call was preempted (*inv) or slept (*vol): the module must never
- * sleep, and a tail made of preempted calls is the scheduler's.
+ * One call, timed alone: its result, the microseconds in *us, the
+ * calling thread's CPU time in *cpu_us (what the call itself cost, without
+ * the time it waited for a CPU: with more callers than CPUs that wait is
+ * the run queue's, milliseconds). The thread's context switches, read
+ * outside the timed part, tell whether the call was preempted (*inv) or
+ * slept (*vol): the module must never sleep, and a tail made of preempted
+ * calls is the scheduler's.
  */
 static int
-timed_call(pam_handle_t *h, int p, double *us, int *inv, int *vol)
+timed_call(pam_handle_t *h, int p, double *us, double *cpu_us, int *inv,
+    int *vol)
 {
-	struct timespec a, b;
+	struct timespec a, b, ca, cb;
 	struct rusage r0, r1;
 	pam_call fn = phase_fn(p);
 	int rc;
 
 	getrusage(RUSAGE_THREAD, &r0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ca);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	rc = fn(h, 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cb);
 	getrusage(RUSAGE_THREAD, &r1);
-	*us = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+	*us = ts_us(&a, &b);
+	*cpu_us = ts_us(&ca, &cb);
 	*inv = r1.ru_nivcsw != r0.ru_nivcsw;
 	*vol = r1.ru_nvcsw != r0.ru_nvcsw;
 	if (p == PH_SESSION && rc == PAM_SUCCESS)
@@ -249,7 +263,7 @@ close_pair(struct worker *w, int s)
 static int
 one_round(struct worker *w, int r, int timed)
 {
-	double us;
+	double us, cpu_us;
 	int k, s, p, rc, inv, vol;
 
 	for (k = 0; k < NSTACK; k++) {
@@ -259,7 +273,8 @@ one_round(struct worker *w, int r, int timed)
 		for (p = 0; p < NPHASE; p++) {
 			if (!ps_timed(s, p))
 				continue;
-			rc = timed_call(w->h[s][fails(p)], p, &us, &inv, &vol);
+			rc = timed_call(w->h[s][fails(p)], p, &us, &cpu_us,
+			    &inv, &vol);
 			if (rc != w->want[p]) {
 				snprintf(w->err, sizeof(w->err), "%s stack, "
 				    "%s: %s, the base stack gave %s",
@@ -272,6 +287,7 @@ one_round(struct worker *w, int r, int timed)
 			if (!timed)
 				continue;
 			w->lat[s][p][r] = us;
+			w->cpu[s][p][r] = cpu_us;
 			w->preempted[s][p] += inv;
 			w->blocked[s][p] += vol;
 		}
@@ -284,14 +300,14 @@ one_round(struct worker *w, int r, int timed)
 static int
 base_results(struct worker *w)
 {
-	double us;
+	double us, cpu_us;
 	int p, inv, vol, bad = 0;
 
 	if (open_pair(w, ST_BASE) == -1)
 		return -1;
 	for (p = 0; p < NPHASE && bad == 0; p++) {
-		w->want[p] = timed_call(w->h[ST_BASE][fails(p)], p, &us, &inv,
-		    &vol);
+		w->want[p] = timed_call(w->h[ST_BASE][fails(p)], p, &us,
+		    &cpu_us, &inv, &vol);
 		if ((w->want[p] == PAM_SUCCESS) == fails(p)) {
 			snprintf(w->err, sizeof(w->err), "base stack, %s: %s",
 			    ps_phase_name[p], pam_strerror(w->h[ST_BASE][0],
@@ -318,31 +334,62 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The p50 and p99 of the callers' samples (which: 0 wall clock, 1 CPU
+ * time; parity: -1 every round, 0 the even ones, 1 the odd ones). 0, or -1
+ * when out of memory.
+ */
+static int
+quantiles(struct worker *w, int callers, int n, int s, int p, int which,
+    int parity, double *p50, double *p99)
+{
+	double *v = malloc((size_t)callers * (size_t)n * sizeof(*v));
+	size_t k = 0;
+	int i, r;
+
+	if (v == NULL)
+		return -1;
+	for (i = 0; i < callers; i++)
+		for (r = 0; r < n; r++)
+			if (parity == -1 || r % 2 == parity)
+				v[k++] = which ? w[i].cpu[s][p][r] :
+				    w[i].lat[s][p][r];
+	qsort(v, k, sizeof(*v), sb_cmp_double);
+	*p50 = sb_pct(v, (int)k, 0.5);
+	*p99 = sb_pct(v, (int)k, 0.99);
+	free(v);
+	return 0;
+}
+
 /* Pools the callers' samples of one stack and phase into res slot c. */
 static void
 pool(struct worker *w, int callers, int n, int s, int p, struct bp_res *res,
     int c)
 {
 	size_t total = (size_t)callers * (size_t)n;
-	double *v = malloc(total * sizeof(*v));
 	long long inv = 0, vol = 0;
+	double e50, e99, o50, o99;
 	int i;
 
-	if (v == NULL) {
+	if (quantiles(w, callers, n, s, p, 0, -1, &res->p50[c][s][p],
+	    &res->p99[c][s][p]) == -1 || quantiles(w, callers, n, s, p, 1, -1,
+	    &res->cp50[c][s][p], &res->cp99[c][s][p]) == -1) {
 		res->p50[c][s][p] = res->p99[c][s][p] = -1;
 		return;
 	}
+	if (s == ST_BASE) {
+		if (quantiles(w, callers, n, s, p, 0, 0, &e50, &e99) == 0 &&
+		    quantiles(w, callers, n, s, p, 0, 1, &o50, &o99) == 0)
+			res->p99_noise[c][p] = e99 > o99 ? e99 - o99 : o99 - e99;
+		else
+			res->p99_noise[c][p] = -1;
+	}
 	for (i = 0; i < callers; i++) {
-		memcpy(v + (size_t)i * n, w[i].lat[s][p], n * sizeof(*v));
 		inv += w[i].preempted[s][p];
 		vol += w[i].blocked[s][p];
 	}
-	qsort(v, total, sizeof(*v), sb_cmp_double);
-	res->p50[c][s][p] = sb_pct(v, (int)total, 0.5);
-	res->p99[c][s][p] = sb_pct(v, (int)total, 0.99);
 	res->preempted[c][s][p] = (double)inv / total;
 	res->blocked[c][s][p] = (double)vol / total;
-	free(v);
 }
 
 /* callers threads at once, n rounds each, into res slot c. 0 or -1. */
@@ -374,6 +421,8 @@ run_callers(struct bp_res *res, int c, int callers, int n)
 		for (s = 0; s < NSTACK; s++)
 			for (p = 0; p < NPHASE; p++)
 				if ((w[i].lat[s][p] = calloc((size_t)n,
+				    sizeof(double))) == NULL ||
+				    (w[i].cpu[s][p] = calloc((size_t)n,
 				    sizeof(double))) == NULL)
 					return -1;
 		if ((errno = pthread_create(&w[i].th, NULL, worker_main,
@@ -399,7 +448,10 @@ run_callers(struct bp_res *res, int c, int callers, int n)
 	for (i = 0; i < callers; i++)
 		for (s = 0; s < NSTACK; s++)
 			for (p = 0; p < NPHASE; p++)
+			{
 				free(w[i].lat[s][p]);
+				free(w[i].cpu[s][p]);
+			}
 	for (s = 0; s < NSTACK; s++)
 		close_pair(&keeper, s);
 	pthread_barrier_destroy(&go);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,6 +23,17 @@
 #include "misc.h"
 #include "spawn.h"
 #include "xmalloc.h"
+
+static int child_nice_set;
+static int child_nice;
+
+/* See spawn.h. */
+void
+spawn_set_child_nice(int nice)
+{
+	child_nice = nice;
+	child_nice_set = 1;
+}
 
 #define SPAWN_READ_CHUNK	65536
 #define SPAWN_FALLBACK_TICK_MS	20	/* exit polling when pidfd is missing */
@@ -202,6 +214,9 @@ spawn_child(char *const argv[], char *const envp[], int infd, int outfd,
 	 */
 	memset(&sp, 0, sizeof(sp));
 	(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+	/* Raising one's nice is always allowed: no failure to handle. */
+	if (child_nice_set)
+		(void)setpriority(PRIO_PROCESS, 0, child_nice);
 
 	/* All pipe ends are above 2 (pipe_high): no dup2 clobbers another. */
 	if (infd == -1) {

@@ -43,6 +43,13 @@ int	spawn_run(char *const argv[], char *const envp[], const char *stdin_buf,
 int	spawn_background(char *const argv[], char *const envp[], pid_t *pid,
 	    int *outfd);
 
+/*
+ * The nice value every spawned program gets (the one the caller was
+ * started with, before it raised its own priority): sshd, its sessions and
+ * the tools never inherit the daemon's. Not called: they keep the caller's.
+ */
+void	spawn_set_child_nice(int nice);
+
 /* Predicate: 1 when the run exited with status 0 in time. */
 int	spawn_ok(const struct spawn_res *r);
 

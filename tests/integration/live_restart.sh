@@ -56,6 +56,20 @@ sm_expect_event sshmedic-sshd-start success SERVICE_START >/dev/null
 sm_wait_for sm_sshd_new_pid "$pid" >/dev/null || sm_fail "1: sshd not back"
 sm_ssh_login "$SM_USER"
 sm_log "1: adopted pid $pid without a second sshd"
+# sshmedicd runs SCHED_BATCH at nice -10 (when started at 0); the sshd it
+# started runs as sshmedicd was started: SCHED_OTHER, the starter's nice.
+ni() { ps -o ni= -p "$1" | tr -d ' '; }
+cls() { ps -o cls= -p "$1" | tr -d ' '; }
+base=$(ni $$)
+want=$base
+[ "$base" != 0 ] || want=-10
+np=$(sm_sshd_pid)
+[ "$(ni "$SM_DAEMON_PID")" = "$want" ] &&
+    [ "$(cls "$SM_DAEMON_PID")" = B ] ||
+    sm_fail "1: sshmedicd nice $(ni "$SM_DAEMON_PID") class $(cls "$SM_DAEMON_PID"), want $want B"
+[ "$(ni "$np")" = "$base" ] && [ "$(cls "$np")" = TS ] ||
+    sm_fail "1: sshd nice $(ni "$np") class $(cls "$np"), want $base TS"
+sm_log "1: sshmedicd at nice $want SCHED_BATCH, the sshd it started at $base SCHED_OTHER"
 
 # 2. sshd down while sshmedicd is down: started at sshmedicd's start.
 pid=$(sm_sshd_pid)
