@@ -329,25 +329,6 @@ print_load(const char *when)
 	printf("load average %s: %s\n", when, buf);
 }
 
-/* A number from /proc/sys, or -1. */
-static long
-sysctl_long(const char *path)
-{
-	char buf[64];
-	long long v;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return parse_ll(buf, 0, LONG_MAX, &v) == -1 ? -1 : (long)v;
-}
 
 #define QLEN_PATH	"/proc/sys/net/unix/max_dgram_qlen"
 #define QLEN_SYSTEMD	512	/* systemd sets at least this at every boot */
@@ -386,7 +367,7 @@ qlen_restore(void)
 static void
 qlen_set(long want)
 {
-	long cur = sysctl_long(QLEN_PATH);
+	long cur = read_sysctl_long(QLEN_PATH);
 
 	if (want == 0 || cur == want)
 		return;
@@ -538,7 +519,7 @@ main(int argc, char **argv)
 	    "saw the final events_received;\none status request costs "
 	    "%.2f ms; net.unix.max_dgram_qlen = %ld (the daemon's queue, "
 	    "datagrams)\n", status_ms,
-	    sysctl_long("/proc/sys/net/unix/max_dgram_qlen"));
+	    read_sysctl_long("/proc/sys/net/unix/max_dgram_qlen"));
 	printf("sshmedicd VmRSS: %ld kB at start, %ld kB after the PAM runs, "
 	    "%ld kB after %d distinct users (VmHWM %ld kB)\n", rss0, rss1, rss,
 	    BP_SPRAY, hwm);

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "misc.h"
 #include "xmalloc.h"
@@ -41,6 +43,26 @@ parse_ll(const char *s, long long min, long long max, long long *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/* See misc.h. */
+long
+read_sysctl_long(const char *path)
+{
+	char buf[64];
+	long long v;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_ll(buf, 0, LONG_MAX, &v) == -1 ? -1 : (long)v;
 }
 
 int

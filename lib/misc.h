@@ -21,6 +21,9 @@ int	parse_ll(const char *s, long long min, long long max, long long *out);
  */
 int	parse_duration_ms(const char *s, long long *out_ms);
 
+/* A non-negative number from a one-line file (/proc/sys/...), or -1. */
+long	read_sysctl_long(const char *path);
+
 /* Milliseconds on CLOCK_MONOTONIC; never fails on Linux. */
 int64_t	monotime_ms(void);
 /* Milliseconds since the epoch (CLOCK_REALTIME). */

@@ -168,34 +168,6 @@ events_lost(const struct events *ev)
 	return n;
 }
 
-/*
- * net.unix.max_dgram_qlen, which the kernel copies into a datagram socket
- * when it is made: the queue the hold-off relies on. -1 unknown.
- */
-static long
-dgram_qlen(void)
-{
-	char buf[32];
-	long v = -1;
-	char *end;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open("/proc/sys/net/unix/max_dgram_qlen",
-	    O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') || v < 0)
-		return -1;
-	return v;
-}
-
 /* 0 on success, -1 with errno. */
 int
 events_open(struct daemon *d)
@@ -211,7 +183,8 @@ events_open(struct daemon *d)
 	    d->conf.state_dir) < 0)
 		fatal_f("asprintf");
 	load_counters(d);
-	qlen = dgram_qlen();
+	/* Copied by the kernel into the socket when it is made. */
+	qlen = read_sysctl_long("/proc/sys/net/unix/max_dgram_qlen");
 	if ((ev->fd = bind_socket(ev->sock_path)) == -1)
 		return -1;
 	ev->holdoff = qlen >= EVENTS_HOLDOFF_MIN_QLEN;

@@ -1,6 +1,6 @@
 /*
  * Unit tests for lib/misc.c: the shared string helpers (token predicate,
- * string-array comparator and free).
+ * string-array comparator and free) and read_sysctl_long at its boundaries.
  */
 #include "unit.h"
 
@@ -43,12 +43,40 @@ t_strv(void **s)
 	sm_strv_free(NULL, 0);
 }
 
+static void
+t_sysctl(void **s)
+{
+	static const struct {
+		const char *text;
+		long want;
+	} c[] = {
+		{ "512\n", 512 }, { "10", 10 }, { "0\n", 0 },
+		{ "9223372036854775807\n", 9223372036854775807L },	/* max */
+		{ "9223372036854775808\n", -1 },	/* max+1 */
+		{ "-1\n", -1 }, { "", -1 }, { "\n", -1 }, { "12 13\n", -1 },
+		{ "0x10\n", -1 }, { "garbage\n", -1 },
+	};
+	char *dir = unit_mkdtemp(), *p = unit_path(dir, "v");
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		unit_write(p, c[i].text);
+		assert_int_equal(read_sysctl_long(p), c[i].want);
+	}
+	assert_int_equal(read_sysctl_long("/nonexistent/sysctl"), -1);
+	assert_int_equal(read_sysctl_long(dir), -1);	/* a directory */
+	free(p);
+	unit_rmtree(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(t_token_ok),
 		cmocka_unit_test(t_strv),
+		cmocka_unit_test(t_sysctl),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);
