@@ -17,7 +17,7 @@ fi
 # A reload keeps serving: the tests rely on SIGHUP re-exec and the pidfile.
 old=$(sm_sshd_pid)
 sm_reload_sshd
-[ "$(sm_sshd_pid)" = "$old" ] || sm_fail "sshd pid changed on SIGHUP"
+sm_wait_for sm_sshd_pid_is "$old" || sm_fail "sshd pid changed on SIGHUP"
 sm_ssh_login "$SM_USER"
 # The drop-in directory is read, and first value wins.
 echo "DenyUsers $SM_OTHER" >"$T/etc/sshd_config.d/10-deny.conf"

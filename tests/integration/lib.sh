@@ -224,12 +224,19 @@ sm_start_sshd() {
 	sm_wait_for sm_sshd_up || sm_fail "sandbox sshd: no pidfile/banner"
 }
 
-# sm_reload_sshd: SIGHUP the sandbox sshd and wait until it serves again
-# (sshd re-execs and rewrites its pidfile).
+# sm_reload_sshd: SIGHUP the sandbox sshd and wait until it serves again:
+# sshd re-execs and rewrites its pidfile (its time changes), then answers.
+# Before, the old sshd still answering could pass for the reloaded one.
+sm_pidfile_stamp() { stat -c '%y %i' "$T/run/sshd.pid" 2>/dev/null || true; }
+sm_pidfile_changed() { [ "$(sm_pidfile_stamp)" != "$1" ]; }
+sm_sshd_pid_is() { [ "$(sm_sshd_pid)" = "$1" ]; }
 sm_reload_sshd() {
-	local pid
+	local pid stamp
 	pid=$(sm_sshd_pid) || sm_fail "sshd not running before reload"
+	stamp=$(sm_pidfile_stamp)
 	kill -HUP "$pid"
+	sm_wait_for sm_pidfile_changed "$stamp" ||
+	    sm_fail "sshd did not rewrite its pidfile after SIGHUP"
 	sm_wait_for sm_sshd_up || sm_fail "sshd did not come back after SIGHUP"
 }
 
