@@ -498,8 +498,9 @@ read_batch(struct daemon *d)
 
 /*
  * The socket in or out of the epoll set; 0/-1. Where it cannot be taken
- * out it stays in (no hold-off); where it cannot go back the next read is
- * a deadline as if datagrams had come, so nothing is ever left unread.
+ * out it stays in (no hold-off); where it cannot go back it is read on a
+ * slower deadline until it can, so nothing is ever left unread. Logged
+ * once per run of failures.
  */
 static int
 park(struct daemon *d, int out)
@@ -512,10 +513,13 @@ park(struct daemon *d, int out)
 	ee.data.u64 = EVENTS_EV;
 	if (epoll_ctl(d->epfd, out ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, ev->fd,
 	    out ? NULL : &ee) == -1) {
-		error_f("event socket %s the epoll set: %s",
-		    out ? "out of" : "back into", strerror(errno));
+		if (!ev->park_failed)
+			error_f("event socket %s the epoll set: %s",
+			    out ? "out of" : "back into", strerror(errno));
+		ev->park_failed = 1;
 		return -1;
 	}
+	ev->park_failed = 0;
 	ev->parked = out;
 	return 0;
 }
@@ -539,9 +543,13 @@ events_handle(struct daemon *d, int from_deadline)
 		return;
 	if (got > 0 && !ev->parked && park(d, 1) == -1)
 		return;
-	if (got == 0 && ev->parked && park(d, 0) == 0)
+	if (got == 0 && ev->parked) {
+		if (park(d, 0) == -1)
+			daemon_set_deadline(d, DL_EVREAD, monotime_ms() +
+			    EVENTS_UNPARK_RETRY_MS);
 		return;
-	if (ev->parked || got > 0)
+	}
+	if (ev->parked)
 		/* A full batch: more is waiting, read on at once. */
 		daemon_set_deadline(d, DL_EVREAD, monotime_ms() +
 		    (got >= EVENTS_BATCH ? 0 : EVENTS_HOLDOFF_MS));

@@ -45,6 +45,8 @@ struct daemon;
  */
 #define EVENTS_HOLDOFF_MS		1
 #define EVENTS_HOLDOFF_MIN_QLEN		128
+/* Parked and epoll refuses it back (never seen): read this often. */
+#define EVENTS_UNPARK_RETRY_MS		100
 
 /*
  * One login refused by PAM's account phase reaches the daemon twice when
@@ -63,6 +65,7 @@ struct events {
 	int		 holdoff;	/* the queue is long enough for it */
 	long		 qlen;		/* max_dgram_qlen at bind, -1 unknown */
 	int		 parked;	/* out of the epoll set, read on DL_EVREAD */
+	int		 park_failed;	/* epoll_ctl refused, logged once */
 	uint64_t	 wakeups;	/* reads started by epoll */
 	uint64_t	 deadline_reads; /* reads started by DL_EVREAD */
 	int		 have_counters;
