@@ -319,8 +319,12 @@ detach(void)
  * this cost the logins (the tick gave the daemon, woken per datagram, the
  * caller's CPU: 41% of the module's sends preempted, +11 us a call); with
  * the hold-off the module's sends are preempted no more often than the
- * same stack's without it (bench/pam's preemption table). Started with a
- * nice of its own (an admin's choice), it keeps that one.
+ * same stack's without it (bench/pam's preemption table). auditd does the
+ * same for the same reason (auditd.conf's priority_boost, 4 by default).
+ * The price: a runaway sshmedicd would take more of the CPU from logins
+ * than at nice 0; its own work is short and bounded (timeouts on every
+ * program it runs). Started with a nice of its own (an admin's choice),
+ * it keeps that one.
  * spawn.c puts sshd and every tool it starts back to SCHED_OTHER and to
  * the nice sshmedicd was started with.
  */
