@@ -413,6 +413,22 @@ join_events(struct hist *h, int64_t window_ms)
 }
 
 /*
+ * Predicate: decision e comes after the kernel's record r. In one
+ * millisecond the audit serials tell (the kernel numbers every record in
+ * the order it makes them: a rejection logged just before sshmedicd's
+ * unlink in the same millisecond is before it); a JSON line alone has no
+ * serial, and the time decides, a tie counting as after.
+ */
+static int
+ev_after(const struct hist_ev *e, const struct hist_rec *r)
+{
+	if (e->serial != 0 && r->serial != 0)
+		return stamp_cmp(e->time_ms, e->serial, r->time_ms,
+		    r->serial) > 0;
+	return e->time_ms >= r->time_ms;
+}
+
+/*
  * sshmedicd's own write goes under its decision: the first record of the
  * same process after it naming the file (a rollback is recorded once its
  * files are back, which under load can take seconds), else the last one
@@ -434,7 +450,7 @@ daemon_owner(const struct hist *h, const struct hist_rec *r, int64_t window_ms,
 		if (e->time_ms + HIST_DAEMON_JOIN_MS < r->time_ms ||
 		    (e->pid >= 0 && e->pid != r->pid) || !rec_names(r, e))
 			continue;
-		if (e->time_ms >= r->time_ms) {
+		if (ev_after(e, r)) {
 			*owner = j;
 			return 1;
 		}
@@ -449,8 +465,7 @@ daemon_owner(const struct hist *h, const struct hist_rec *r, int64_t window_ms,
 		e = &h->evs[j];
 		if (e->time_ms > r->time_ms + HIST_DAEMON_JOIN_MS)
 			break;
-		if (e->time_ms >= r->time_ms && e->pid == r->pid &&
-		    e->nfiles > 0) {
+		if (ev_after(e, r) && e->pid == r->pid && e->nfiles > 0) {
 			*owner = j;
 			return 1;
 		}

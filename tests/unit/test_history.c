@@ -433,6 +433,54 @@ t_slow_rollback(void **st)
 	hist_free(&h);
 }
 
+/*
+ * The rejection and sshmedicd's unlink in one millisecond (history_join.sh
+ * saw it on a loaded machine): the serials put the unlink after the
+ * rejection, so it goes under the rollback recorded 12 ms later.
+ */
+static const char *same_ms_log =
+    "type=USYS_CONFIG msg=audit(1796116480.794:300): pid=400 uid=0 "
+    "auid=4294967295 ses=4294967295 msg='op=sshmedic-config-rejected gen=1 "
+    "files=\"/sb/etc/sshd_config.d/50-x.conf\" evid=" E1 " "
+    "exe=\"/usr/sbin/sshmedicd\" hostname=? addr=127.0.0.1 terminal=? "
+    "res=failed'\n"
+    "type=SYSCALL msg=audit(1796116480.794:301): arch=c000003e syscall=87 "
+    "success=yes exit=0 a0=55 a1=55 a2=55 a3=100 items=1 ppid=1 pid=400 "
+    "auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 "
+    "fsgid=0 tty=(none) ses=4294967295 comm=\"sshmedicd\" "
+    "exe=\"/usr/sbin/sshmedicd\" key=\"smt-unit-sshd-config\"\n"
+    "type=PATH msg=audit(1796116480.794:301): item=0 "
+    "name=\"/sb/etc/sshd_config.d/50-x.conf\" inode=2 dev=fe:00 "
+    "mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=DELETE cap_fp=0 "
+    "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n"
+    "type=USYS_CONFIG msg=audit(1796116480.806:302): pid=400 uid=0 "
+    "auid=4294967295 ses=4294967295 msg='op=sshmedic-config-rollback gen=1 "
+    "files=\"/sb/etc/sshd_config.d/50-x.conf\" evid=" E3 " "
+    "exe=\"/usr/sbin/sshmedicd\" hostname=? addr=127.0.0.1 terminal=? "
+    "res=success'\n";
+
+static void
+t_same_ms(void **st)
+{
+	struct hist h;
+	struct awatch_set ws;
+	auparse_state_t *au;
+
+	(void)st;
+	memset(&h, 0, sizeof(h));
+	sandbox_watches(&ws);
+	au = auparse_init(AUSOURCE_BUFFER, same_ms_log);
+	assert_int_equal(hist_audit_read(&h, au, &ws, T0), 0);
+	auparse_destroy(au);
+	awatch_free(&ws);
+	hist_add_json(&h, NULL, T0, -1);
+	hist_join(&h, 80000);
+	assert_int_equal(h.nrecs, 1);
+	assert_int_equal(ev_by_id(&h, E1)->nkernel, 0);
+	assert_int_equal(ev_by_id(&h, E3)->nkernel, 1);
+	hist_free(&h);
+}
+
 static const char *
 jstr(json_object *o, const char *k)
 {
@@ -663,6 +711,7 @@ main(void)
 		cmocka_unit_test(t_join),
 		cmocka_unit_test(t_window),
 		cmocka_unit_test(t_slow_rollback),
+		cmocka_unit_test(t_same_ms),
 		cmocka_unit_test(t_json_only),
 		cmocka_unit_test(t_output),
 		cmocka_unit_test(t_watches),
