@@ -188,63 +188,60 @@ pick_headline(const struct bp_res *r, struct headline *h)
 	}
 }
 
+/*
+ * One table of quantiles (wall clock or CPU time) per caller count and
+ * phase: the base stack's p50 and p99, what the module's and faillock's
+ * stacks add to them, and last the ratio to faillock or the wall-clock
+ * p99's noise.
+ */
+static void
+print_quantiles(const struct bp_res *r, const double q50[][NSTACK][NPHASE],
+    const double q99[][NSTACK][NPHASE], int noise)
+{
+	double b50, b99, f50 = 0;
+	int c, p, fl;
+
+	printf("%-7s %-14s %8s %8s | %9s %8s | %9s %8s | %*s\n", "callers",
+	    "phase", "base p50", "p99", "+sshmedic", "+p99", "+faillock",
+	    "+p99", noise ? 8 : 5, noise ? "noise" : "ratio");
+	for (c = 0; c < 2; c++) {
+		for (p = 0; p < NPHASE; p++) {
+			b50 = q50[c][ST_BASE][p];
+			b99 = q99[c][ST_BASE][p];
+			printf("%-7d %-14s %8.2f %8.2f | %9.2f %8.2f |",
+			    r->callers[c], ps_phase_name[p], b50, b99,
+			    q50[c][ST_MEDIC][p] - b50,
+			    q99[c][ST_MEDIC][p] - b99);
+			if ((fl = ps_timed(ST_FAILLOCK, p))) {
+				f50 = q50[c][ST_FAILLOCK][p] - b50;
+				printf(" %9.2f %8.2f |", f50,
+				    q99[c][ST_FAILLOCK][p] - b99);
+			} else
+				printf(" %9s %8s |", "-", "-");
+			if (noise)
+				printf(" %8.2f\n", r->p99_noise[c][p]);
+			else if (fl && f50 > 0)
+				printf(" %5.2f\n",
+				    (q50[c][ST_MEDIC][p] - b50) / f50);
+			else
+				printf(" %5s\n", "-");
+		}
+	}
+}
+
 static void
 print_table(const struct bp_res *r, int n)
 {
-	double b50, b99, f50;
 	int c, p, s;
 
 	printf("\nper call, us (p50, p99 over every call of every caller); "
 	    "+ = that stack's p50/p99\nminus the base stack's p50/p99; "
 	    "%d calls per stack and phase per caller\n", n);
-	printf("%-7s %-14s %8s %8s | %9s %8s | %9s %8s | %5s\n", "callers",
-	    "phase", "base p50", "p99", "+sshmedic", "+p99", "+faillock",
-	    "+p99", "ratio");
-	for (c = 0; c < 2; c++) {
-		for (p = 0; p < NPHASE; p++) {
-			b50 = r->p50[c][ST_BASE][p];
-			b99 = r->p99[c][ST_BASE][p];
-			printf("%-7d %-14s %8.2f %8.2f | %9.2f %8.2f |",
-			    r->callers[c], ps_phase_name[p], b50, b99,
-			    r->p50[c][ST_MEDIC][p] - b50,
-			    r->p99[c][ST_MEDIC][p] - b99);
-			if (!ps_timed(ST_FAILLOCK, p)) {
-				printf(" %9s %8s | %5s\n", "-", "-", "-");
-				continue;
-			}
-			f50 = r->p50[c][ST_FAILLOCK][p] - b50;
-			printf(" %9.2f %8.2f |", f50,
-			    r->p99[c][ST_FAILLOCK][p] - b99);
-			if (f50 > 0)
-				printf(" %5.2f\n",
-				    (r->p50[c][ST_MEDIC][p] - b50) / f50);
-			else
-				printf(" %5s\n", "-");
-		}
-	}
+	print_quantiles(r, r->p50, r->p99, 0);
 	printf("\nthe calling thread's CPU time per call, us (p50, p99), the "
 	    "same way; noise: how far\nthe base stack's wall-clock p99 over "
 	    "its even rounds is from its p99 over the odd ones\n");
-	printf("%-7s %-14s %8s %8s | %9s %8s | %9s %8s | %8s\n", "callers",
-	    "phase", "base p50", "p99", "+sshmedic", "+p99", "+faillock",
-	    "+p99", "noise");
-	for (c = 0; c < 2; c++) {
-		for (p = 0; p < NPHASE; p++) {
-			b50 = r->cp50[c][ST_BASE][p];
-			b99 = r->cp99[c][ST_BASE][p];
-			printf("%-7d %-14s %8.2f %8.2f | %9.2f %8.2f |",
-			    r->callers[c], ps_phase_name[p], b50, b99,
-			    r->cp50[c][ST_MEDIC][p] - b50,
-			    r->cp99[c][ST_MEDIC][p] - b99);
-			if (ps_timed(ST_FAILLOCK, p))
-				printf(" %9.2f %8.2f |",
-				    r->cp50[c][ST_FAILLOCK][p] - b50,
-				    r->cp99[c][ST_FAILLOCK][p] - b99);
-			else
-				printf(" %9s %8s |", "-", "-");
-			printf(" %8.2f\n", r->p99_noise[c][p]);
-		}
-	}
+	print_quantiles(r, r->cp50, r->cp99, 1);
 	printf("\ncalls preempted / that slept (context switches of the "
 	    "calling thread), %%\n%-7s %-14s %13s %13s %13s\n", "callers",
 	    "phase", "base", "sshmedic", "faillock");
