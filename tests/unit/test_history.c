@@ -410,22 +410,30 @@ static const char *slow_log =
     "exe=\"/usr/sbin/sshmedicd\" hostname=? addr=127.0.0.1 terminal=? "
     "res=success'\n";
 
+/* h: the audit log text alone read with the sandbox's watches, joined. */
+static void
+join_audit(struct hist *h, const char *log)
+{
+	struct awatch_set ws;
+	auparse_state_t *au;
+
+	memset(h, 0, sizeof(*h));
+	sandbox_watches(&ws);
+	au = auparse_init(AUSOURCE_BUFFER, log);
+	assert_int_equal(hist_audit_read(h, au, &ws, T0), 0);
+	auparse_destroy(au);
+	awatch_free(&ws);
+	hist_add_json(h, NULL, T0, -1);
+	hist_join(h, 80000);
+}
+
 static void
 t_slow_rollback(void **st)
 {
 	struct hist h;
-	struct awatch_set ws;
-	auparse_state_t *au;
 
 	(void)st;
-	memset(&h, 0, sizeof(h));
-	sandbox_watches(&ws);
-	au = auparse_init(AUSOURCE_BUFFER, slow_log);
-	assert_int_equal(hist_audit_read(&h, au, &ws, T0), 0);
-	auparse_destroy(au);
-	awatch_free(&ws);
-	hist_add_json(&h, NULL, T0, -1);
-	hist_join(&h, 80000);
+	join_audit(&h, slow_log);
 	assert_int_equal(h.nrecs, 1);
 	assert_string_equal(ev_by_id(&h, E1)->op, "sshmedic-config-rejected");
 	assert_int_equal(ev_by_id(&h, E1)->nkernel, 0);
@@ -463,18 +471,9 @@ static void
 t_same_ms(void **st)
 {
 	struct hist h;
-	struct awatch_set ws;
-	auparse_state_t *au;
 
 	(void)st;
-	memset(&h, 0, sizeof(h));
-	sandbox_watches(&ws);
-	au = auparse_init(AUSOURCE_BUFFER, same_ms_log);
-	assert_int_equal(hist_audit_read(&h, au, &ws, T0), 0);
-	auparse_destroy(au);
-	awatch_free(&ws);
-	hist_add_json(&h, NULL, T0, -1);
-	hist_join(&h, 80000);
+	join_audit(&h, same_ms_log);
 	assert_int_equal(h.nrecs, 1);
 	assert_int_equal(ev_by_id(&h, E1)->nkernel, 0);
 	assert_int_equal(ev_by_id(&h, E3)->nkernel, 1);
