@@ -73,14 +73,17 @@ sed -e "s|^remote_server = .*|remote_server = 127.0.0.1|" \
 chmod 0640 "$T/audisp-remote.conf"
 listen "$APORT" "$T/audit.recv"
 # The plugin reads records on stdin as auditd hands them (format string)
-# and ends at end of input; the pause lets it send before that.
-{ cat "$T/record"; sleep 2; } | timeout 20 unshare -m --propagation private \
+# and ends at end of input: the input stays open until the listener has the
+# record (or the deadline), so that it is sent before the end.
+recv_has() { grep -qF "$(head -1 "$T/record")" "$T/audit.recv" 2>/dev/null; }
+{ cat "$T/record"; sm_wait_for -t 15 recv_has || true; } |
+    timeout 20 unshare -m --propagation private \
     /bin/sh -c 'mount --bind "$1" /etc/audit/audisp-remote.conf &&
 	exec /sbin/audisp-remote' sh "$T/audisp-remote.conf" 2>"$T/audisp.err" ||
     sm_fail "audisp-remote: $(cat "$T/audisp.err")"
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
-grep -qF "$(head -1 "$T/record")" "$T/audit.recv" ||
+recv_has ||
     sm_fail "the record did not arrive whole: $(head -c 300 "$T/audit.recv")"
 grep -q 'op=sshmedic-config-rollback' "$T/audit.recv" || sm_fail "no op= in it"
 sm_log "1: the rollback's audit record (evid=$id) forwarded by audisp-remote"
