@@ -104,7 +104,7 @@ add_events(struct daemon *d, json_object *o)
 	json_object_object_add(o, "events_queue", json_object_new_int64(
 	    (int64_t)ev->qlen));
 	json_object_object_add(o, "events_holdoff_ms", json_object_new_int(
-	    ev->holdoff ? EVENTS_HOLDOFF_MS : 0));
+	    EVENTS_HOLDOFF_ON(ev) ? EVENTS_HOLDOFF_MS : 0));
 	json_object_object_add(o, "events_parked",
 	    json_object_new_int(ev->parked));
 	json_object_object_add(o, "events_wakeups",

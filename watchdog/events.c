@@ -187,9 +187,8 @@ events_open(struct daemon *d)
 	qlen = read_sysctl_long("/proc/sys/net/unix/max_dgram_qlen");
 	if ((ev->fd = bind_socket(ev->sock_path)) == -1)
 		return -1;
-	ev->holdoff = qlen >= EVENTS_HOLDOFF_MIN_QLEN;
 	ev->qlen = qlen;
-	if (ev->holdoff)
+	if (EVENTS_HOLDOFF_ON(ev))
 		debug_f("event socket queue %ld datagrams: hold-off %d ms "
 		    "after a read", qlen, EVENTS_HOLDOFF_MS);
 	else
@@ -539,7 +538,7 @@ events_handle(struct daemon *d, int from_deadline)
 		ev->wakeups++;
 	while (got < EVENTS_BATCH && (n = read_batch(d)) > 0)
 		got += n;
-	if (!ev->holdoff)
+	if (!EVENTS_HOLDOFF_ON(ev))
 		return;
 	if (got > 0 && !ev->parked && park(d, 1) == -1)
 		return;

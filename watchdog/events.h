@@ -45,6 +45,8 @@ struct daemon;
  */
 #define EVENTS_HOLDOFF_MS		1
 #define EVENTS_HOLDOFF_MIN_QLEN		128
+/* Predicate: the socket's queue is long enough for the hold-off. */
+#define EVENTS_HOLDOFF_ON(ev)	((ev)->qlen >= EVENTS_HOLDOFF_MIN_QLEN)
 /* Parked and epoll refuses it back (never seen): read this often. */
 #define EVENTS_UNPARK_RETRY_MS		100
 
@@ -62,7 +64,6 @@ enum ev_src { EVS_PAM = 1, EVS_LOG };
 
 struct events {
 	int		 fd;		/* -1: not open */
-	int		 holdoff;	/* the queue is long enough for it */
 	long		 qlen;		/* max_dgram_qlen at bind, -1 unknown */
 	int		 parked;	/* out of the epoll set, read on DL_EVREAD */
 	int		 park_failed;	/* epoll_ctl refused, logged once */
