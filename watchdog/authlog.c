@@ -200,29 +200,86 @@ authlog_arm(struct daemon *d)
 	daemon_set_deadline(d, DL_AUTHLOG, when);
 }
 
+/* The position: the start of the line being assembled (read whole again). */
+static off_t
+pos_now(const struct authlog *a)
+{
+	return a->off - (off_t)a->len;
+}
+
+static void
+pos_store(struct daemon *d, dev_t dev, ino_t ino, off_t off)
+{
+	struct authlog *a = &d->authlog;
+	char val[96];
+
+	snprintf(val, sizeof(val), "%ju %ju %jd", (uintmax_t)dev,
+	    (uintmax_t)ino, (intmax_t)off);
+	if (store_state_set(&d->store, AUTHLOG_STATE_KEY, val) == -1)
+		error_f("authlog: store state %s: %s", AUTHLOG_STATE_KEY,
+		    strerror(errno));
+	else
+		a->saved_off = (int64_t)off;
+	a->last_save_ms = monotime_ms();
+	if (a->fd != -1 && dev == a->dev && ino == a->ino && off == pos_now(a))
+		a->pos_dirty = 0;
+}
+
 /*
- * The position: the start of the line being assembled, so a restarted
- * daemon reads that line whole. The counters are saved first: on disk
- * they never lag the position (after a crash a line may count twice,
- * never not at all).
+ * Stores the position, so that a restarted daemon continues there. The
+ * counters of the lines before it must be on disk first: after a crash a
+ * line may count twice, never not at all. When they are not (changed
+ * since their last write, or a write in flight), a write is asked for;
+ * authlog_counters_saving notes the position it covers and
+ * authlog_counters_saved stores that one once it has landed.
  */
 static void
 pos_save(struct daemon *d)
 {
 	struct authlog *a = &d->authlog;
-	char val[96];
 
 	a->save_due = 0;
 	if (!a->pos_dirty || a->fd == -1)
 		return;
-	events_on_deadline(d);
-	snprintf(val, sizeof(val), "%ju %ju %jd", (uintmax_t)a->dev,
-	    (uintmax_t)a->ino, (intmax_t)(a->off - (off_t)a->len));
-	if (store_state_set(&d->store, AUTHLOG_STATE_KEY, val) == -1)
-		error_f("authlog: store state %s: %s", AUTHLOG_STATE_KEY,
-		    strerror(errno));
-	a->pos_dirty = 0;
-	a->last_save_ms = monotime_ms();
+	if (events_counters_durable(d))
+		pos_store(d, a->dev, a->ino, pos_now(a));
+	else
+		events_on_deadline(d);
+}
+
+/* See authlog.h. */
+void
+authlog_counters_saving(struct daemon *d)
+{
+	struct authlog *a = &d->authlog;
+
+	if (a->src != AL_FILE || a->fd == -1 || !a->pos_dirty)
+		return;
+	a->pend_set = 1;
+	a->pend_dev = a->dev;
+	a->pend_ino = a->ino;
+	a->pend_off = pos_now(a);
+}
+
+/* See authlog.h. */
+void
+authlog_counters_saved(struct daemon *d, int ok)
+{
+	struct authlog *a = &d->authlog;
+
+	if (a->pend_set && ok)
+		pos_store(d, a->pend_dev, a->pend_ino, a->pend_off);
+	a->pend_set = 0;
+	if (a->src != AL_FILE || a->fd == -1)
+		return;
+	/*
+	 * Read on since the write started, or read while it was in flight
+	 * (then it covered no position): the rest at the next save.
+	 */
+	if (a->pos_dirty && a->save_due == 0) {
+		a->save_due = monotime_ms() + AUTHLOG_SAVE_MS;
+		authlog_arm(d);
+	}
 }
 
 static void
@@ -457,6 +514,7 @@ authlog_start(struct daemon *d)
 
 	memset(a, 0, sizeof(*a));
 	a->fd = a->outfd = a->pidfd = -1;
+	a->saved_off = -1;
 	if (d->conf.authlog_file[0] != '\0')
 		a->src = AL_FILE;
 	else if (d->conf.authlog_command[0] != NULL)
@@ -487,6 +545,8 @@ authlog_stop(struct daemon *d)
 	size_t i;
 
 	if (a->src == AL_FILE) {
+		/* The counters written here and now, then the position. */
+		events_flush(d);
 		pos_save(d);
 		close_log(d);
 		watch_pin(WATCH_PIN_AUTHLOG, NULL);
@@ -503,6 +563,7 @@ authlog_stop(struct daemon *d)
 	free(a->base);
 	memset(a, 0, sizeof(*a));
 	a->fd = a->outfd = a->pidfd = -1;
+	a->saved_off = -1;
 	daemon_set_deadline(d, DL_AUTHLOG, 0);
 }
 
@@ -611,6 +672,8 @@ authlog_status_json(struct daemon *d)
 		    a->path));
 		json_object_object_add(o, "offset",
 		    json_object_new_int64((int64_t)a->off));
+		json_object_object_add(o, "saved_offset", a->saved_off >= 0 ?
+		    json_object_new_int64(a->saved_off) : NULL);
 	} else {
 		state = a->pid != 0 ? "running" : "restarting";
 		json_object_object_add(o, "command", json_object_new_string(

@@ -71,6 +71,15 @@ struct authlog {
 	int	 said_missing;
 	int	 said_unsafe;
 	int	 pos_dirty;
+	/*
+	 * The position a counters write in flight covers: saved once that
+	 * write has landed, never before (see pos_save in authlog.c).
+	 */
+	int	 pend_set;
+	int64_t	 saved_off;	/* the offset last stored, -1 none this run */
+	dev_t	 pend_dev;
+	ino_t	 pend_ino;
+	off_t	 pend_off;
 	int64_t	 last_save_ms;
 	int64_t	 save_due;	/* monotonic, 0 none */
 	int64_t	 retry_due;
@@ -106,6 +115,15 @@ void	authlog_on_exit(struct daemon *d);
 
 /* "authlog" of sshmedic status --json: a new object (never NULL). */
 struct json_object *authlog_status_json(struct daemon *d);
+
+/*
+ * Called by events.c around each write of the counters: _saving when one
+ * starts (a child forked with them, or in place), _saved when it has
+ * landed (ok 1) or failed (ok 0). The position is stored only after the
+ * counters that hold its lines are on disk.
+ */
+void	authlog_counters_saving(struct daemon *d);
+void	authlog_counters_saved(struct daemon *d, int ok);
 
 /* Private to authlog.c and authlog_cmd.c. */
 void	authlog_feed(struct daemon *d, const char *p, size_t n);

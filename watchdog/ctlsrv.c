@@ -120,6 +120,8 @@ add_events(struct daemon *d, json_object *o)
 	json_object_object_add(o, "counters_evicted",
 	    json_object_new_int64((int64_t)(ev->counters.users.evicted +
 	    ev->counters.sources.evicted)));
+	json_object_object_add(o, "counters_save_errors",
+	    json_object_new_int64((int64_t)ev->save_errors));
 	prot = json_object_new_object();
 	for (i = 0; i < ev->counters.nprotected; i++) {
 		if ((e = counters_user(&ev->counters,

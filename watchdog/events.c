@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "authlog.h"
 #include "bgwrite.h"
 #include "conf.h"
 #include "creds.h"
@@ -202,14 +203,18 @@ static void
 save_now(struct daemon *d)
 {
 	struct events *ev = &d->events;
+	int ok;
 
-	if (counters_save(&ev->counters, ev->state_path) == -1) {
+	authlog_counters_saving(d);
+	ok = counters_save(&ev->counters, ev->state_path) == 0;
+	if (!ok) {
 		ev->save_errors++;
 		error_f("save counters %s: %s", ev->state_path,
 		    strerror(errno));
 	} else
 		ev->dirty = 0;
 	ev->last_save_ms = monotime_ms();
+	authlog_counters_saved(d, ok);
 }
 
 /*
@@ -230,6 +235,7 @@ reap_saver(struct daemon *d, int block)
 		ev->dirty = 1;
 		error_f("save counters %s: the writer failed", ev->state_path);
 	}
+	authlog_counters_saved(d, r == 0);
 	return 0;
 }
 
@@ -262,8 +268,10 @@ save(struct daemon *d)
 		    ev->last_save_ms + EVENTS_SAVE_INTERVAL_MS);
 		return;
 	}
+	authlog_counters_saving(d);
 	if (bgwrite_start(d, &ev->saver, save_child, ev) == -1) {
 		warn_f("fork: %s; counters written in the loop", strerror(errno));
+		authlog_counters_saved(d, 0);
 		save_now(d);
 		return;
 	}
@@ -561,15 +569,33 @@ events_on_deadline(struct daemon *d)
 	save(d);
 }
 
-/* No return value. */
+/* See events.h. */
+int
+events_counters_durable(struct daemon *d)
+{
+	struct events *ev = &d->events;
+
+	return !ev->have_counters || (!ev->dirty && ev->saver.pid == 0);
+}
+
+/* See events.h. */
 void
-events_close(struct daemon *d)
+events_flush(struct daemon *d)
 {
 	struct events *ev = &d->events;
 
 	(void)reap_saver(d, 1);
 	if (ev->have_counters && ev->dirty)
 		save_now(d);
+}
+
+/* No return value. */
+void
+events_close(struct daemon *d)
+{
+	struct events *ev = &d->events;
+
+	events_flush(d);
 	if (ev->fd != -1) {
 		close(ev->fd);
 		ev->fd = -1;

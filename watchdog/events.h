@@ -152,6 +152,15 @@ void	events_handle(struct daemon *d, int from_deadline);
 /* DL_EVENTS: writes the counters if they changed. */
 void	events_on_deadline(struct daemon *d);
 
+/*
+ * 1 when the counters on disk are the ones in memory (none changed since
+ * the last write, none in flight), or when none are kept.
+ */
+int	events_counters_durable(struct daemon *d);
+
+/* Waits for a write in flight, then writes what changed since, in place. */
+void	events_flush(struct daemon *d);
+
 /* Saves the counters, closes and removes the socket. */
 void	events_close(struct daemon *d);
 

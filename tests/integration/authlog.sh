@@ -21,19 +21,7 @@ ssh-keygen -q -t ed25519 -N '' -C wrong2 -f "$T/client/wrong2" ||
 
 fails() { sm_status_json && sm_jget protected_counters "$SM_USER" failures; }
 # wrong_login KEY...: a login offering exactly these keys, all refused.
-wrong_login() {
-	local args="" k
-	for k in "$@"; do args="$args -i $k"; done
-	# shellcheck disable=SC2086
-	ssh -F /dev/null $args -o IdentitiesOnly=yes -o IdentityAgent=none \
-	    -o BatchMode=yes -o PasswordAuthentication=no \
-	    -o UserKnownHostsFile="$T/known_hosts" \
-	    -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes \
-	    -o ConnectTimeout=5 -o LogLevel=ERROR -p "$PORT" \
-	    "$SM_USER@127.0.0.1" true </dev/null 2>>"$T/ssh.log" &&
-	    sm_fail "a wrong key logged in"
-	return 0
-}
+wrong_login() { sm_ssh_refused "$SM_USER" "$@"; }
 # read_all: the follower has read what the log held before the question
 # (each status probes sshd's banner, which sshd logs after).
 read_all() {

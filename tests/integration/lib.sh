@@ -241,15 +241,29 @@ sm_reload_sshd() {
 }
 
 # sm_ssh USER [KEY]: a real key login running "true"; the exit status of ssh.
-sm_ssh() {
-	local user=$1 key=${2:-$T/client/id_ed25519}
-	ssh -F /dev/null -i "$key" -o IdentitiesOnly=yes -o IdentityAgent=none \
+# sm_ssh_keys USER KEY...: a real login offering exactly these keys, in
+# this order, running "true"; the exit status of ssh.
+sm_ssh_keys() {
+	local user=$1 k args=()
+	shift
+	for k in "$@"; do args+=(-i "$k"); done
+	ssh -F /dev/null "${args[@]}" -o IdentitiesOnly=yes \
+	    -o IdentityAgent=none \
 	    -o BatchMode=yes -o PasswordAuthentication=no \
 	    -o UserKnownHostsFile="$T/known_hosts" \
 	    -o GlobalKnownHostsFile=/dev/null \
 	    -o StrictHostKeyChecking=yes -o ConnectTimeout=5 \
 	    -o LogLevel=ERROR -p "$PORT" "$user@127.0.0.1" true \
 	    </dev/null 2>>"$T/ssh.log"
+}
+
+sm_ssh() { sm_ssh_keys "$1" "${2:-$T/client/id_ed25519}"; }
+
+# sm_ssh_refused USER KEY...: that login must be refused (fails the test
+# otherwise).
+sm_ssh_refused() {
+	sm_ssh_keys "$@" && sm_fail "$1 logged in offering $2 (refusal expected)"
+	return 0
 }
 
 # sm_ssh_login USER: the login must succeed (fails the test otherwise).
