@@ -69,7 +69,7 @@ pss_kb(pid_t pid)
  * pages (heap, stack, the relocated copy-on-write data of the program and
  * its libraries, other mappings) and its file-backed pages per object,
  * largest first. File pages of a library are shared with every process
- * that maps it (sshd maps libc and libcrypto too) but count in VmRSS.
+ * that maps it (sshd maps libc too) but count in VmRSS.
  */
 static void
 print_breakdown(pid_t pid, const struct sb_mem *m)
@@ -289,14 +289,14 @@ main(int argc, char **argv)
 		    "objects and nothing else: %ld kB (anonymous %ld, "
 		    "file-backed %ld)\n", fl.nobj, fl.idle.rss, fl.idle.anon,
 		    fl.idle.file);
-		printf("  after one EVP sha256 as the daemon hashes: %ld kB "
-		    "(anonymous %ld, file-backed %ld): EVP's first use "
+		printf("  after one sha256 as the daemon hashes: %ld kB "
+		    "(anonymous %ld, file-backed %ld): its first use "
 		    "%+ld kB\n",
-		    fl.evp.rss, fl.evp.anon, fl.evp.file,
-		    fl.evp.rss - fl.idle.rss);
+		    fl.hashed.rss, fl.hashed.anon, fl.hashed.file,
+		    fl.hashed.rss - fl.idle.rss);
 		printf("  sshmedicd idle: %ld kB, %+ld kB above that floor "
-		    "(%.2fx)\n", rss, rss - fl.evp.rss,
-		    (double)rss / fl.evp.rss);
+		    "(%.2fx)\n", rss, rss - fl.hashed.rss,
+		    (double)rss / fl.hashed.rss);
 	}
 	printf("goal: restore p50 <= 3x sshd -t p50; rss <= 2048 kB; "
 	    "0 idle switches in %d s\n", idle);

@@ -551,7 +551,7 @@ main(int argc, char **argv)
 	printf("resident memory, idle: sshmedicd %ld kB, monit %ld kB\n",
 	    m.rss_kb, monit_rss);
 	if (floor_kb > 0)
-		printf("rss floor (same libraries, one EVP sha256, nothing "
+		printf("rss floor (same libraries, one sha256, nothing "
 		    "else): %ld kB; sshmedicd is %.2fx of it\n", floor_kb,
 		    (double)m.rss_kb / floor_kb);
 	printf("sshmedicd idle wakeups (probe.interval_ms=5000): %ld "

@@ -521,7 +521,7 @@ main(int argc, char **argv)
 	    "%ld kB after %d distinct users (VmHWM %ld kB)\n", rss0, rss1, rss,
 	    BP_SPRAY, hwm);
 	if (floor_kb > 0)
-		printf("rss floor (same libraries, one EVP sha256, nothing "
+		printf("rss floor (same libraries, one sha256, nothing "
 		    "else): %ld kB\n", floor_kb);
 
 	ev_ok = module_counted(res) && all_counted(&burst) &&

@@ -545,11 +545,11 @@ sb_rss_floor_main(void)
 		return 1;
 	if (sb_mem_read(getpid(), &f.idle) == -1 ||
 	    digest_buf("x", 1, hex) == -1 ||
-	    sb_mem_read(getpid(), &f.evp) == -1)
+	    sb_mem_read(getpid(), &f.hashed) == -1)
 		return 1;
-	/* evp.rss first: sb_rss_floor() reads it alone. */
-	printf("%ld %ld %ld %ld %ld %ld %d\n", f.evp.rss, f.evp.anon,
-	    f.evp.file, f.idle.rss, f.idle.anon, f.idle.file, f.nobj);
+	/* hashed.rss first: sb_rss_floor() reads it alone. */
+	printf("%ld %ld %ld %ld %ld %ld %d\n", f.hashed.rss, f.hashed.anon,
+	    f.hashed.file, f.idle.rss, f.idle.anon, f.idle.file, f.nobj);
 	return 0;
 }
 
@@ -558,7 +558,7 @@ sb_rss_floors(pid_t pid, struct sb_floor *f)
 {
 	char self[PATH_MAX], env[32], *fl[] = { self, "-F", NULL }, *p, *end;
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", env, NULL };
-	long nobj, *v[] = { &f->evp.rss, &f->evp.anon, &f->evp.file,
+	long nobj, *v[] = { &f->hashed.rss, &f->hashed.anon, &f->hashed.file,
 	    &f->idle.rss, &f->idle.anon, &f->idle.file, &nobj };
 	struct spawn_res fr;
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -598,7 +598,7 @@ sb_rss_floor(void)
 {
 	struct sb_floor f;
 
-	return sb_rss_floors(0, &f) == 0 ? f.evp.rss : -1;
+	return sb_rss_floors(0, &f) == 0 ? f.hashed.rss : -1;
 }
 
 static void

@@ -109,11 +109,11 @@ int	sb_mem_read(pid_t pid, struct sb_mem *m);
  * The resident-memory floor, from a fresh run of this binary with -F: idle
  * once it maps every shared object that pid maps (dlopen'ed, so their
  * relocations and constructors run; pid 0: only what this binary links),
- * evp after it then hashed one byte through lib/digest.c, as the daemon
+ * hashed after it then hashed one byte through lib/digest.c, as the daemon
  * must. nobj: the shared objects mapped.
  */
 struct sb_floor {
-	struct sb_mem	idle, evp;
+	struct sb_mem	idle, hashed;
 	int		nobj;
 };
 
@@ -123,7 +123,7 @@ int	sb_rss_floors(pid_t pid, struct sb_floor *f);
 /* The child side of sb_rss_floors, for a -F option: an exit code. */
 int	sb_rss_floor_main(void);
 
-/* sb_rss_floors(0): evp.rss in kB, or -1. */
+/* sb_rss_floors(0): hashed.rss in kB, or -1. */
 long	sb_rss_floor(void);
 
 #endif

@@ -4,14 +4,15 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "authkeys.h"
+#include "base64.h"
 #include "digest.h"
 #include "xmalloc.h"
 
@@ -102,33 +103,28 @@ hexval(char c)
 int
 authkeys_fingerprint(const char *key, char *out, size_t len)
 {
-	unsigned char *raw = NULL, d[32], enc[48];
-	char hex[DIGEST_HEX_LEN + 1], *b64c = NULL;
+	unsigned char *raw = NULL, d[32];
+	char hex[DIGEST_HEX_LEN + 1], enc[48];
 	const char *b64;
-	size_t n, pad = 0, i;
-	int rawlen, el, r = -1;
+	size_t n, i, el;
+	ssize_t rawlen;
+	int r = -1;
 
-	if (key_blob(key, &b64, &n) == -1 || n % 4 != 0)
+	if (key_blob(key, &b64, &n) == -1)
 		goto bad;
-	b64c = xstrndup(b64, n);
-	raw = xmalloc(n);
-	if ((rawlen = EVP_DecodeBlock(raw, (unsigned char *)b64c,
-	    (int)n)) < 0)
+	raw = xmalloc(B64_DECODED_MAX(n) + 1);
+	if ((rawlen = b64_decode(b64, n, raw)) <= 0)
 		goto bad;
-	/* EVP_DecodeBlock counts the padding as data. */
-	if (n >= 1 && b64c[n - 1] == '=')
-		pad++;
-	if (n >= 2 && b64c[n - 2] == '=')
-		pad++;
-	if (digest_buf(raw, (size_t)rawlen - pad, hex) == -1)
+	if (digest_buf(raw, (size_t)rawlen, hex) == -1)
 		goto out;
 	for (i = 0; i < sizeof(d); i++)
 		d[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
 		    hexval(hex[2 * i + 1]));
-	el = EVP_EncodeBlock(enc, d, (int)sizeof(d));
+	/* ssh-keygen -l: SHA256: and the base64 without its padding */
+	el = b64_encode(d, sizeof(d), enc);
 	while (el > 0 && enc[el - 1] == '=')
 		el--;
-	if ((size_t)snprintf(out, len, "SHA256:%.*s", el, enc) >= len) {
+	if ((size_t)snprintf(out, len, "SHA256:%.*s", (int)el, enc) >= len) {
 		errno = ENOSPC;
 		goto out;
 	}
@@ -138,7 +134,6 @@ authkeys_fingerprint(const char *key, char *out, size_t len)
 	errno = EINVAL;
  out:
 	free(raw);
-	free(b64c);
 	return r;
 }
 
@@ -161,15 +156,14 @@ static int
 blob_of_type(const char *b64, size_t n, const char *type, size_t tlen)
 {
 	unsigned char *raw;
-	char *copy;
-	int rawlen, ok = 0;
+	ssize_t rawlen;
+	int ok = 0;
 	size_t l;
 
 	if (n == 0 || n % 4 != 0 || n > AUTHKEYS_BLOB_MAX)
 		return 0;
-	copy = xstrndup(b64, n);
-	raw = xmalloc(n);
-	rawlen = EVP_DecodeBlock(raw, (unsigned char *)copy, (int)n);
+	raw = xmalloc(B64_DECODED_MAX(n));
+	rawlen = b64_decode(b64, n, raw);
 	if (rawlen >= 4) {
 		l = (size_t)raw[0] << 24 | (size_t)raw[1] << 16 |
 		    (size_t)raw[2] << 8 | raw[3];
@@ -177,7 +171,6 @@ blob_of_type(const char *b64, size_t n, const char *type, size_t tlen)
 		    memcmp(raw + 4, type, tlen) == 0;
 	}
 	free(raw);
-	free(copy);
 	return ok;
 }
 

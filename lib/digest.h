@@ -1,6 +1,6 @@
 /*
- * SHA-256 through libcrypto's EVP interface, as lowercase hex: the content
- * address of every stored blob and the identity of a closure.
+ * SHA-256 as lowercase hex: the content address of every stored blob and
+ * the identity of a closure.
  */
 #ifndef SM_DIGEST_H
 #define SM_DIGEST_H
@@ -11,7 +11,10 @@
 
 struct digest_ctx;
 
-/* 0 on success, -1 if libcrypto failed (errno EIO). */
+/*
+ * 0 (the -1 with errno of the interface is kept for callers: SHA-256
+ * itself cannot fail).
+ */
 int	digest_buf(const void *buf, size_t len, char hex[DIGEST_HEX_LEN + 1]);
 
 /* Streaming use: new/update/final; final frees the context. */
