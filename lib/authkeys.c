@@ -13,7 +13,7 @@
 
 #include "authkeys.h"
 #include "base64.h"
-#include "digest.h"
+#include "sha256.h"
 #include "xmalloc.h"
 
 #define AUTHKEYS_BLOB_MAX	16384	/* base64 of an RSA-16384 key is ~2.8 KiB */
@@ -91,22 +91,15 @@ authkeys_has_key(const char *content, size_t len, const char *key)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return c - 'a' + 10;
-}
-
 /* See authkeys.h: 0/-1 with errno. */
 int
 authkeys_fingerprint(const char *key, char *out, size_t len)
 {
-	unsigned char *raw = NULL, d[32];
-	char hex[DIGEST_HEX_LEN + 1], enc[48];
+	unsigned char *raw = NULL, d[SHA256_LEN];
+	char enc[4 * ((SHA256_LEN + 2) / 3) + 1];
+	struct sha256_ctx sha;
 	const char *b64;
-	size_t n, i, el;
+	size_t n, el;
 	ssize_t rawlen;
 	int r = -1;
 
@@ -115,11 +108,9 @@ authkeys_fingerprint(const char *key, char *out, size_t len)
 	raw = xmalloc(B64_DECODED_MAX(n) + 1);
 	if ((rawlen = b64_decode(b64, n, raw)) <= 0)
 		goto bad;
-	if (digest_buf(raw, (size_t)rawlen, hex) == -1)
-		goto out;
-	for (i = 0; i < sizeof(d); i++)
-		d[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
-		    hexval(hex[2 * i + 1]));
+	sha256_init(&sha);
+	sha256_update(&sha, raw, (size_t)rawlen);
+	sha256_final(&sha, d);
 	/* ssh-keygen -l: SHA256: and the base64 without its padding */
 	el = b64_encode(d, sizeof(d), enc);
 	while (el > 0 && enc[el - 1] == '=')
