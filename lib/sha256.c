@@ -103,6 +103,8 @@ sha256_update(struct sha256_ctx *c, const void *data, size_t len)
 	const unsigned char *p = data;
 	size_t n;
 
+	if (len == 0)
+		return;		/* data may be NULL then */
 	c->nbytes += len;
 	if (c->nbuf > 0) {
 		n = SHA256_BLOCK - c->nbuf;

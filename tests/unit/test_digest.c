@@ -30,6 +30,15 @@ t_fips(void **st)
 	hex_of("", 0, hex);
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855");
+	/* an empty update with no buffer, as a caller with an empty file */
+	assert_non_null(c = digest_new());
+	assert_int_equal(digest_update(c, NULL, 0), 0);
+	assert_int_equal(digest_update(c, "ab", 2), 0);
+	assert_int_equal(digest_update(c, NULL, 0), 0);
+	assert_int_equal(digest_update(c, "c", 1), 0);
+	assert_int_equal(digest_final(c, hex), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
 	hex_of("abc", 3, hex);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
