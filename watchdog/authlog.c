@@ -215,12 +215,14 @@ pos_store(struct daemon *d, dev_t dev, ino_t ino, off_t off)
 
 	snprintf(val, sizeof(val), "%ju %ju %jd", (uintmax_t)dev,
 	    (uintmax_t)ino, (intmax_t)off);
-	if (store_state_set(&d->store, AUTHLOG_STATE_KEY, val) == -1)
+	a->last_save_ms = monotime_ms();
+	if (store_state_set(&d->store, AUTHLOG_STATE_KEY, val) == -1) {
+		/* Still dirty: tried again at the next save. */
 		error_f("authlog: store state %s: %s", AUTHLOG_STATE_KEY,
 		    strerror(errno));
-	else
-		a->saved_off = (int64_t)off;
-	a->last_save_ms = monotime_ms();
+		return;
+	}
+	a->saved_off = (int64_t)off;
 	if (a->fd != -1 && dev == a->dev && ino == a->ino && off == pos_now(a))
 		a->pos_dirty = 0;
 }
