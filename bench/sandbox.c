@@ -543,9 +543,10 @@ sb_rss_floor_main(void)
 	memset(&f, 0, sizeof(f));
 	if (pid != NULL && (f.nobj = floor_map_like(pid)) == -1)
 		return 1;
-	if (sb_mem_read(getpid(), &f.idle) == -1 ||
-	    digest_buf("x", 1, hex) == -1 ||
-	    sb_mem_read(getpid(), &f.hashed) == -1)
+	if (sb_mem_read(getpid(), &f.idle) == -1)
+		return 1;
+	digest_buf("x", 1, hex);
+	if (sb_mem_read(getpid(), &f.hashed) == -1)
 		return 1;
 	/* hashed.rss first: sb_rss_floor() reads it alone. */
 	printf("%ld %ld %ld %ld %ld %ld %d\n", f.hashed.rss, f.hashed.anon,

@@ -215,12 +215,7 @@ cl_examine(const char *path, struct cl_file *f, long long *mtime,
 		f->state = errno == EFBIG ? CL_TOOBIG : CL_UNREADABLE;
 		goto out;
 	}
-	if (digest_buf(buf, len, f->sha256) != 0) {
-		f->err = errno;
-		f->state = CL_UNREADABLE;
-		free(buf);
-		goto out;
-	}
+	digest_buf(buf, len, f->sha256);
 	f->size = (off_t)len;
 	*content = buf;
 	*clen = len;
@@ -315,7 +310,7 @@ cl_absolute(struct cl_ctx *ctx, const char *p)
 
 
 /* Canonical serialisation of every entry; size and mtime where no hash is. */
-static int
+static void
 cl_digest(struct cl_ctx *ctx)
 {
 	struct closure *cl = ctx->cl;
@@ -323,38 +318,31 @@ cl_digest(struct cl_ctx *ctx)
 	const struct cl_file *f;
 	char *rec;
 	size_t i;
-	int r = 0;
 
-	if ((d = digest_new()) == NULL)
-		return -1;
-	for (i = 0; i < cl->nfiles && r == 0; i++) {
+	d = digest_new();
+	for (i = 0; i < cl->nfiles; i++) {
 		f = &cl->files[i];
 		xasprintf(&rec, "%s\n%zu:%s\n%s\n%d\n%lu\n%lu\n%04o\n%s\n",
 		    closure_role_name(f->role), strlen(f->path), f->path,
 		    closure_state_name(f->state), f->is_symlink,
 		    (unsigned long)f->uid, (unsigned long)f->gid,
 		    (unsigned int)f->mode, f->sha256);
-		r = digest_update(d, rec, strlen(rec));
+		digest_update(d, rec, strlen(rec));
 		free(rec);
 		/*
 		 * XXX: past the size limit, size and mtime stand in for
 		 * content; for host keys always (their content is never
 		 * read), so an emptied or replaced key is a change.
 		 */
-		if (r == 0 && (f->state == CL_TOOBIG || f->role == CL_HOSTKEY)) {
+		if (f->state == CL_TOOBIG || f->role == CL_HOSTKEY) {
 			xasprintf(&rec, "%lld %lld\n", (long long)f->size,
 			    ctx->mtimes[i]);
-			r = digest_update(d, rec, strlen(rec));
+			digest_update(d, rec, strlen(rec));
 			free(rec);
 		}
 	}
-	if (r == 0)
-		r = digest_update(d, cl->truncated ? "T" : "-", 1);
-	if (r != 0) {
-		digest_free(d);
-		return -1;
-	}
-	return digest_final(d, cl->digest);
+	digest_update(d, cl->truncated ? "T" : "-", 1);
+	digest_final(d, cl->digest);
 }
 
 static void
@@ -383,7 +371,7 @@ closure_read(const char *config, const char *sshdir, struct closure *cl)
 	struct cl_ctx ctx;
 	char *main_path, *content = NULL, *p;
 	size_t clen = 0, i, n;
-	int active = 1, r;
+	int active = 1;
 
 	memset(cl, 0, sizeof(*cl));
 	if (config == NULL || sshdir == NULL || *config == '\0' ||
@@ -428,14 +416,8 @@ closure_read(const char *config, const char *sshdir, struct closure *cl)
 		cl_add_file(&ctx, ctx.hk[i].path, CL_HOSTKEY, ctx.hk[i].from,
 		    ctx.hk[i].line, ctx.hk[i].depth, NULL, NULL);
 	}
-	r = cl_digest(&ctx);
+	cl_digest(&ctx);
 	cl_ctx_free(&ctx);
-	if (r != 0) {
-		error_f("digest of closure of %s failed", config);
-		closure_free(cl);
-		errno = EIO;
-		return -1;
-	}
 	return 0;
 }
 

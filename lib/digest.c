@@ -13,17 +13,20 @@ struct digest_ctx {
 	struct sha256_ctx sha;
 };
 
+/* The digest of c as hex. */
 static void
-tohex(const unsigned char *d, size_t n, char *hex)
+finish(struct sha256_ctx *c, char hex[DIGEST_HEX_LEN + 1])
 {
 	static const char h[] = "0123456789abcdef";
+	unsigned char d[SHA256_LEN];
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	sha256_final(c, d);
+	for (i = 0; i < sizeof(d); i++) {
 		hex[2 * i] = h[d[i] >> 4];
 		hex[2 * i + 1] = h[d[i] & 0xf];
 	}
-	hex[2 * n] = '\0';
+	hex[2 * sizeof(d)] = '\0';
 }
 
 struct digest_ctx *
@@ -35,41 +38,27 @@ digest_new(void)
 	return c;
 }
 
-int
+void
 digest_update(struct digest_ctx *c, const void *buf, size_t len)
 {
 	sha256_update(&c->sha, buf, len);
-	return 0;
-}
-
-int
-digest_final(struct digest_ctx *c, char hex[DIGEST_HEX_LEN + 1])
-{
-	unsigned char d[SHA256_LEN];
-
-	sha256_final(&c->sha, d);
-	tohex(d, sizeof(d), hex);
-	digest_free(c);
-	return 0;
 }
 
 void
-digest_free(struct digest_ctx *c)
+digest_final(struct digest_ctx *c, char hex[DIGEST_HEX_LEN + 1])
 {
+	finish(&c->sha, hex);
 	free(c);
 }
 
-int
+void
 digest_buf(const void *buf, size_t len, char hex[DIGEST_HEX_LEN + 1])
 {
-	struct digest_ctx c;
-	unsigned char d[SHA256_LEN];
+	struct sha256_ctx c;
 
-	sha256_init(&c.sha);
-	sha256_update(&c.sha, buf, len);
-	sha256_final(&c.sha, d);
-	tohex(d, sizeof(d), hex);
-	return 0;
+	sha256_init(&c);
+	sha256_update(&c, buf, len);
+	finish(&c, hex);
 }
 
 int

@@ -11,17 +11,13 @@
 
 struct digest_ctx;
 
-/*
- * 0 (the -1 with errno of the interface is kept for callers: SHA-256
- * itself cannot fail).
- */
-int	digest_buf(const void *buf, size_t len, char hex[DIGEST_HEX_LEN + 1]);
+/* SHA-256 itself cannot fail: none of these returns an error. */
+void	digest_buf(const void *buf, size_t len, char hex[DIGEST_HEX_LEN + 1]);
 
 /* Streaming use: new/update/final; final frees the context. */
 struct digest_ctx *digest_new(void);
-int	digest_update(struct digest_ctx *, const void *, size_t);
-int	digest_final(struct digest_ctx *, char hex[DIGEST_HEX_LEN + 1]);
-void	digest_free(struct digest_ctx *);
+void	digest_update(struct digest_ctx *, const void *, size_t);
+void	digest_final(struct digest_ctx *, char hex[DIGEST_HEX_LEN + 1]);
 
 /* Predicate: 1 when s is 64 lowercase hex digits. */
 int	digest_is_hex(const char *s);

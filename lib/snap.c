@@ -56,8 +56,7 @@ snap_add(struct snap *s, const char *path, const void *content, size_t len,
 	f = &s->f[s->n];
 	memset(f, 0, sizeof(*f));
 	if (content != NULL) {
-		if (digest_buf(content, len, f->sha256) == -1)
-			return -1;
+		digest_buf(content, len, f->sha256);
 		f->content = xmalloc(len + 1);
 		memcpy(f->content, content, len);
 		f->content[len] = '\0';
@@ -381,8 +380,10 @@ snap_load(struct store *st, enum snap_kind kind, const char *name,
 		if (!f->present)
 			continue;
 		if (fs_read_fileat(dfd, f->sha256, SNAP_FILE_MAX, &f->content,
-		    &f->len) == -1 || digest_buf(f->content, f->len, got) == -1 ||
-		    strcmp(got, f->sha256) != 0 || (off_t)f->len != f->size)
+		    &f->len) == -1)
+			goto bad;
+		digest_buf(f->content, f->len, got);
+		if (strcmp(got, f->sha256) != 0 || (off_t)f->len != f->size)
 			goto bad;
 	}
 	free(buf);

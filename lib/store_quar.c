@@ -218,8 +218,7 @@ quar_base(const char *path, char *base, size_t len)
 	if (store_field_encode(path, base, len) == 0 &&
 	    strlen(base) <= QUAR_BASE_MAX)
 		return;
-	if (digest_buf(path, strlen(path), h) == -1)
-		sm_strlcpy(h, "0000000000000000000000000000000000000000", sizeof(h));
+	digest_buf(path, strlen(path), h);
 	snprintf(base, len, "h-%.40s", h);
 }
 
@@ -424,8 +423,7 @@ store_quarantine_buf(struct store *st, const char *evid, const char *path,
 		errno = EINVAL;
 		return -1;
 	}
-	if (digest_buf(buf, len, sha) == -1)
-		return -1;
+	digest_buf(buf, len, sha);
 	if ((efd = quar_event_dir(st, evid, ename, sizeof(ename))) < 0)
 		goto out;
 	quar_base(path, base, sizeof(base));
@@ -489,13 +487,12 @@ store_quarantine_add(struct store *st, const char *evid, const char *path,
 		target[tl] = '\0';
 		buf = xstrdup(target);
 		len = (size_t)tl;
-		if (digest_buf(buf, len, sha) == -1)
-			goto out;
+		digest_buf(buf, len, sha);
 	} else if (S_ISDIR(sb.st_mode)) {
 		store_sbuf_addf(&lst, "%s", "");
-		if (quar_dir_copy(-1, path, NULL, &lst, 0) == -1 ||
-		    digest_buf(lst.p, lst.len, sha) == -1)
+		if (quar_dir_copy(-1, path, NULL, &lst, 0) == -1)
 			goto out;
+		digest_buf(lst.p, lst.len, sha);
 	}
 	if ((efd = quar_event_dir(st, evid, ename, sizeof(ename))) < 0)
 		goto out;

@@ -16,7 +16,7 @@
 static void
 hex_of(const char *s, size_t n, char hex[DIGEST_HEX_LEN + 1])
 {
-	assert_int_equal(digest_buf(s, n, hex), 0);
+	digest_buf(s, n, hex);
 }
 
 static void
@@ -31,12 +31,12 @@ t_fips(void **st)
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855");
 	/* an empty update with no buffer, as a caller with an empty file */
-	assert_non_null(c = digest_new());
-	assert_int_equal(digest_update(c, NULL, 0), 0);
-	assert_int_equal(digest_update(c, "ab", 2), 0);
-	assert_int_equal(digest_update(c, NULL, 0), 0);
-	assert_int_equal(digest_update(c, "c", 1), 0);
-	assert_int_equal(digest_final(c, hex), 0);
+	c = digest_new();
+	digest_update(c, NULL, 0);
+	digest_update(c, "ab", 2);
+	digest_update(c, NULL, 0);
+	digest_update(c, "c", 1);
+	digest_final(c, hex);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
 	hex_of("abc", 3, hex);
@@ -55,10 +55,10 @@ t_fips(void **st)
 	m = malloc(1000);
 	assert_non_null(m);
 	memset(m, 'a', 1000);
-	assert_non_null(c = digest_new());
+	c = digest_new();
 	for (i = 0; i < 1000; i++)
-		assert_int_equal(digest_update(c, m, 1000), 0);
-	assert_int_equal(digest_final(c, hex), 0);
+		digest_update(c, m, 1000);
+	digest_final(c, hex);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 	    "f1809a48a497200e046d39ccc7112cd0");
 	free(m);
@@ -106,22 +106,21 @@ t_against_sha256sum(void **st)
 	for (n = 0; n < NLEN + SM_NELEM(big); n++) {
 		len = n < NLEN ? n : big[n - NLEN];
 		peer_hex(buf, len, want);
-		assert_int_equal(digest_buf(buf, len, got), 0);
+		digest_buf(buf, len, got);
 		assert_string_equal(got, want);
 		if (len > 130)
 			continue;
 		for (cut = 0; cut <= len; cut++) {
-			assert_non_null(c = digest_new());
-			assert_int_equal(digest_update(c, buf, cut), 0);
-			assert_int_equal(digest_update(c, buf + cut, len - cut),
-			    0);
-			assert_int_equal(digest_final(c, got), 0);
+			c = digest_new();
+			digest_update(c, buf, cut);
+			digest_update(c, buf + cut, len - cut);
+			digest_final(c, got);
 			assert_string_equal(got, want);
 		}
-		assert_non_null(c = digest_new());
+		c = digest_new();
 		for (i = 0; i < len; i++)
-			assert_int_equal(digest_update(c, buf + i, 1), 0);
-		assert_int_equal(digest_final(c, got), 0);
+			digest_update(c, buf + i, 1);
+		digest_final(c, got);
 		assert_string_equal(got, want);
 	}
 	free(buf);

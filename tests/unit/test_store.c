@@ -52,7 +52,7 @@ cl_set(struct cl_file *c, const char *path, enum cl_role role)
 	if (role != CL_HOSTKEY) {
 		assert_int_equal(fs_read_file(path, CLOSURE_MAX_FILE_SIZE, 1,
 		    &buf, &len), 0);
-		assert_int_equal(digest_buf(buf, len, c->sha256), 0);
+		digest_buf(buf, len, c->sha256);
 		free(buf);
 	}
 }
@@ -72,7 +72,7 @@ cl_make(struct closure *cl, const char *main, const char **inc, size_t ninc,
 		cl_set(&cl->files[cl->nfiles++], inc[i], CL_INCLUDE);
 	if (hostkey != NULL)
 		cl_set(&cl->files[cl->nfiles++], hostkey, CL_HOSTKEY);
-	assert_int_equal(digest_buf("x", 1, cl->digest), 0);
+	digest_buf("x", 1, cl->digest);
 }
 
 static void
