@@ -8,20 +8,11 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib_guard.sh"
 
-sg_need_python
-sm_sandbox
-sm_start_sshd
-LOG=$T/sshd.log
-CNT=$T/state/counters
-SM_CONF_EXTRA="authlog = { file = \"$LOG\"; };"
-sm_write_conf
-sm_start_guard
+sg_authlog_guard
 ssh-keygen -q -t ed25519 -N '' -C wrong2 -f "$T/client/wrong2" ||
     sm_fail "second wrong key"
 
 fails() { sm_status_json && sm_jget protected_counters "$SM_USER" failures; }
-# wrong_login KEY...: a login offering exactly these keys, all refused.
-wrong_login() { sm_ssh_refused "$SM_USER" "$@"; }
 # read_all: the follower has read what the log held before the question
 # (each status probes sshd's banner, which sshd logs after).
 read_all() {
@@ -40,7 +31,7 @@ f0=$(fails)
 
 # 1. Two wrong keys offered: two lines, two failures, the source counted;
 # the right key then logs in, and its Accepted line counts nothing.
-wrong_login "$T/client/wrong" "$T/client/wrong2"
+sg_wrong_login "$T/client/wrong" "$T/client/wrong2"
 [ "$(grep -c "Failed publickey for $SM_USER from 127.0.0.1 " "$LOG")" = 2 ] ||
     sm_fail "1: sshd did not log two rejected keys: $(cat "$LOG")"
 sm_wait_field 2 protected_counters "$SM_USER" failures
@@ -76,13 +67,13 @@ sm_log "2: injected user text not counted as $SM_USER"
 # file under the name, read from its start after the old one to its end;
 # then sshd killed and restarted by sshmedicd. Each key once.
 mv "$LOG" "$LOG.1"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 3 protected_counters "$SM_USER" failures
 old=$(sm_sshd_pid) || sm_fail "3: no sshd"
 kill -KILL "$old"
 sm_wait_for sm_sshd_new_pid "$old" >/dev/null || sm_fail "3: sshd not restarted"
 sm_wait_for test -s "$LOG" || sm_fail "3: sshd wrote no new log"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 4 protected_counters "$SM_USER" failures
 sm_wait_for read_all || sm_fail "3: the new file was not read to its end"
 [ "$(sm_jget authlog rejected_keys)" = 5 ] ||
@@ -93,17 +84,17 @@ sm_log "3: rotation: lines in both files counted once"
 
 # 4. sshmedicd restarted between two wrong-key logins, and one while it
 # was down: it continues where it stopped, each line once.
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 5 protected_counters "$SM_USER" failures
 sm_stop_daemon
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 grep -q 'where the last run stopped' "$T/daemon.log" &&
     sm_fail "4: continued before a restart?"
 sg_start_daemon_next
 sm_wait_field 6 protected_counters "$SM_USER" failures
 grep -q 'where the last run stopped' "$T/daemon.log" ||
     sm_fail "4: did not continue at the saved offset"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 7 protected_counters "$SM_USER" failures
 sm_wait_for read_all || sm_fail "4: the log was not read to its end"
 [ "$(sm_jget protected_counters "$SM_USER" failures)" = 7 ] ||
@@ -116,7 +107,7 @@ sm_log "4: restart of sshmedicd: each line once"
 # read again from the start. Then the file deleted and a new one written
 # under the name (by the test: sshd keeps the deleted one): its start read.
 : >"$LOG"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 8 protected_counters "$SM_USER" failures
 # The size said is what the daemon saw: 0, or more when sshd had already
 # written the next connection's lines when it looked.
@@ -163,7 +154,7 @@ tail_reads() {
 	sm_status_json && [ "$(sm_jget authlog lines)" -ge "$1" ]
 }
 sm_wait_for tail_reads 1 || sm_fail "7: tail does not read"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 11 protected_counters "$SM_USER" failures
 sm_wait_field 1 authlog rejected_keys
 pid=$(sm_jget authlog pid)
@@ -178,7 +169,7 @@ sm_wait_field running authlog state
 grep -q 'was killed by signal 9' "$T/daemon.log" || sm_fail "7: not logged"
 n=$(sm_jget authlog lines)
 sm_wait_for tail_reads $((n + 1)) || sm_fail "7: the new tail does not read"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 12 protected_counters "$SM_USER" failures
 sm_stop_daemon
 gone() { ! pgrep -f "tail -F -n 0 $LOG" >/dev/null; }

@@ -9,17 +9,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib_guard.sh"
 
-sg_need_python
-sm_sandbox
-sm_start_sshd
-LOG=$T/sshd.log
-CNT=$T/state/counters
+sg_authlog_guard
 GS=$T/state/guard.state
-SM_CONF_EXTRA="authlog = { file = \"$LOG\"; };"
-sm_write_conf
-sm_start_guard
 
-wrong_login() { sm_ssh_refused "$SM_USER" "$@"; }
 # The offset in guard.state (authlog_pos=DEV INO OFFSET), empty if none.
 stored_off() { sed -n 's/^authlog_pos=[0-9]* [0-9]* \([0-9]*\)$/\1/p' "$GS"; }
 # The failures of the protected user in the counters file on disk.
@@ -40,7 +32,7 @@ sm_wait_field following authlog state
 
 # 1. One rejected key: counted, the counters on disk, the position stored
 # past its line.
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 1 protected_counters "$SM_USER" failures
 sm_wait_for disk_is 1 || sm_fail "1: counters on disk: $(disk_failures)"
 size1=$(stat -c %s "$LOG")
@@ -56,8 +48,8 @@ mv "$CNT" "$CNT.keep"
 mkdir "$CNT"
 base=$(stat -c %s "$LOG")
 nfail=$(writer_failed)
-wrong_login "$T/client/wrong"
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 3 protected_counters "$SM_USER" failures
 sm_wait_for failed_since "$nfail" || sm_fail "2: no failed write said"
 # The start of the first of those lines: the position may pass lines
@@ -91,7 +83,7 @@ grep -q "from offset $off, where the last run stopped" "$T/daemon.log" ||
 sm_log "3: after SIGKILL: the two lines counted again, none lost"
 
 # 4. Writes work: the counters reach the disk, then the position.
-wrong_login "$T/client/wrong"
+sg_wrong_login "$T/client/wrong"
 sm_wait_field 4 protected_counters "$SM_USER" failures
 sm_wait_for disk_is 4 || sm_fail "4: counters on disk: $(disk_failures)"
 size4=$(stat -c %s "$LOG")

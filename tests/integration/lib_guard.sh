@@ -2,7 +2,8 @@
 # restarts, CLI): daemon restarts, status fields, event order in the log.
 #
 # Sourced after lib.sh by pause.sh, grace.sh, fight.sh, kill_rollbacks.sh,
-# store_faults.sh, symlink.sh, daemon.sh and cli.sh.
+# store_faults.sh, symlink.sh, daemon.sh, cli.sh, the authlog tests and
+# others (grep for lib_guard.sh).
 
 sg_need_python() { sm_need_tools python3; }
 
@@ -116,3 +117,21 @@ sg_absent_for() {
 		sleep "$SM_POLL"
 	done
 }
+
+# sg_authlog_guard: sandbox, sshd writing $LOG (-E, LogLevel VERBOSE),
+# sshmedicd following it (authlog.file), baseline and a first login. Sets
+# LOG and CNT (the counters file).
+sg_authlog_guard() {
+	sg_need_python
+	sm_sandbox
+	sm_start_sshd
+	LOG=$T/sshd.log
+	CNT=$T/state/counters
+	SM_CONF_EXTRA="authlog = { file = \"$LOG\"; };"
+	sm_write_conf
+	sm_start_guard
+}
+
+# sg_wrong_login KEY...: a login of $SM_USER offering exactly these keys,
+# all refused.
+sg_wrong_login() { sm_ssh_refused "$SM_USER" "$@"; }
