@@ -5,8 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pwd.h>
-#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "acctinfo.h"
 #include "fsutil.h"
 #include "misc.h"
+#include "pwdb.h"
 
 #define SHELLS		"/etc/shells"
 
@@ -65,34 +64,37 @@ acctinfo_shell_usable(const char *shell, char *why, size_t wlen)
 int
 acctinfo_shell_ok(const char *user, char *why, size_t wlen)
 {
-	struct passwd *pw;
+	struct pwdb_user pw;
+	int r;
 
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(why, wlen, "no such user %s", user);
+	if ((r = pwdb_user_byname(user, &pw)) != 1) {
+		snprintf(why, wlen, "%s %s%s%s", r == 0 ? "no such user" :
+		    "cannot look up", user, r == 0 ? "" : ": ",
+		    r == 0 ? "" : strerror(errno));
 		return -1;
 	}
-	return acctinfo_shell_usable(pw->pw_shell, why, wlen);
+	return acctinfo_shell_usable(pw.shell, why, wlen);
 }
 
 /* See acctinfo.h: 0/-1. */
 int
 acctinfo_state(const char *user, struct acctinfo *ai, char *why, size_t wlen)
 {
-	struct spwd *sp;
+	struct pwdb_shadow sp;
+	int r;
 
 	memset(ai, 0, sizeof(*ai));
-	errno = 0;
-	if ((sp = getspnam(user)) == NULL) {
+	if ((r = pwdb_shadow(user, &sp)) != 1) {
 		snprintf(why, wlen, "no shadow entry for %s%s%s", user,
-		    errno ? ": " : "", errno ? strerror(errno) : "");
+		    r == -1 ? ": " : "", r == -1 ? strerror(errno) : "");
 		return -1;
 	}
-	ai->locked = sp->sp_pwdp != NULL && sp->sp_pwdp[0] == '!';
-	ai->only_bang = ai->locked &&
-	    sp->sp_pwdp[strspn(sp->sp_pwdp, "!")] == '\0';
-	ai->expire_day = sp->sp_expire;
+	ai->locked = sp.hash[0] == '!';
+	ai->only_bang = ai->locked && sp.hash[strspn(sp.hash, "!")] == '\0';
+	ai->expire_day = sp.expire;
 	/* pam_unix's rule: expired from that day on; -1 never. */
-	ai->expired = sp->sp_expire != -1 &&
-	    (long)(time(NULL) / 86400) >= sp->sp_expire;
+	ai->expired = sp.expire != -1 &&
+	    (long)(time(NULL) / 86400) >= sp.expire;
+	explicit_bzero(&sp, sizeof(sp));
 	return 0;
 }

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <glob.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +14,7 @@
 #include "closure.h"
 #include "closure_int.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "xmalloc.h"
 
 /* Work bounds: a glob cycle through sshd's include cache can be exponential. */
@@ -256,25 +256,26 @@ cl_include(struct cl_ctx *ctx, const char *from, int line, int depth,
 static char *
 cl_hostkey_path(struct cl_ctx *ctx, const char *p)
 {
-	const struct passwd *pw = NULL;
+	struct pwdb_user pw;
 	const char *rest;
 	char *user, *r;
 	size_t n;
+	int found;
 
 	if (*p != '~')
 		return cl_absolute(ctx, p);
 	n = strcspn(p + 1, "/");
 	rest = p + 1 + n;
 	if (n == 0)
-		pw = getpwuid(getuid());
+		found = pwdb_user_byuid(getuid(), &pw);
 	else {
 		user = xstrndup(p + 1, n);
-		pw = getpwnam(user);
+		found = pwdb_user_byname(user, &pw);
 		free(user);
 	}
-	if (pw == NULL || pw->pw_dir == NULL)
+	if (found != 1)
 		return cl_absolute(ctx, p);
-	xasprintf(&r, "%s%s", pw->pw_dir, rest);
+	xasprintf(&r, "%s%s", pw.dir, rest);
 	return r;
 }
 

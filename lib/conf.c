@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "xmalloc.h"
 
 #define CONF_MAX_SIZE		(1024 * 1024)
@@ -549,7 +549,7 @@ int
 conf_open_checked(struct conf_ctx *x, int dirfd, const char *name,
     int check_owner, size_t max, char **text)
 {
-	struct passwd *pw;
+	char owner[PWDB_NAME_MAX];
 	struct stat st;
 	int fd, r;
 
@@ -565,9 +565,9 @@ conf_open_checked(struct conf_ctx *x, int dirfd, const char *name,
 		goto out;
 	}
 	if (check_owner && st.st_uid != 0) {
-		pw = getpwuid(st.st_uid);
 		r = conf_err(x, 0, "owned by uid %lu (%s), not root",
-		    (unsigned long)st.st_uid, pw != NULL ? pw->pw_name : "?");
+		    (unsigned long)st.st_uid,
+		    pwdb_uid_name(st.st_uid, owner, sizeof(owner)));
 		goto out;
 	}
 	if (check_owner && (st.st_mode & 022) != 0) {

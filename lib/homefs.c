@@ -6,9 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "homefs.h"
 #include "log.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "xmalloc.h"
 
 /* Password entries looked at for a group's primary members: bounded. */
@@ -41,22 +40,29 @@ typedef int (*hf_visit_fn)(const struct hf_user *, struct hf_dir *, void *);
 int
 hf_user_lookup(const char *name, struct hf_user *u, char *buf, size_t len)
 {
-	struct passwd pw, *res = NULL;
+	struct pwdb_user pw;
+	size_t nlen, hlen;
 	int r;
 
 	memset(u, 0, sizeof(*u));
-	if ((r = getpwnam_r(name, &pw, buf, len, &res)) != 0) {
-		errno = r;
+	if ((r = pwdb_user_byname(name, &pw)) == -1)
 		return -1;
-	}
-	if (res == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/') {
+	if (r == 0 || pw.dir[0] != '/') {
 		errno = ENOENT;
 		return -1;
 	}
-	u->name = pw.pw_name;
-	u->uid = pw.pw_uid;
-	u->gid = pw.pw_gid;
-	u->home = pw.pw_dir;
+	nlen = strlen(pw.name) + 1;
+	hlen = strlen(pw.dir) + 1;
+	if (nlen + hlen > len) {
+		errno = ERANGE;
+		return -1;
+	}
+	memcpy(buf, pw.name, nlen);
+	memcpy(buf + nlen, pw.dir, hlen);
+	u->name = buf;
+	u->uid = pw.uid;
+	u->gid = pw.gid;
+	u->home = buf + nlen;
 	return 0;
 }
 
@@ -340,41 +346,6 @@ hf_write(const struct hf_user *u, const char *path, const void *buf,
 	return r;
 }
 
-/*
- * Predicate, Debian's "harmless group-writability": the group's only
- * member (primary or supplementary) is the owner.
- */
-static int
-private_group(uid_t owner, gid_t gid)
-{
-	struct passwd *pw;
-	struct group *gr;
-	char name[256];
-	size_t seen = 0;
-	int members = 0, ok = 1;
-
-	if ((pw = getpwuid(owner)) == NULL)
-		return 0;
-	sm_strlcpy(name, pw->pw_name, sizeof(name));
-	if ((gr = getgrgid(gid)) == NULL)
-		return 0;
-	if (gr->gr_mem[0] != NULL) {
-		if (strcmp(gr->gr_mem[0], name) != 0 || gr->gr_mem[1] != NULL)
-			return 0;
-		members++;
-	}
-	setpwent();
-	while (ok && seen++ < HF_PWENT_MAX && (pw = getpwent()) != NULL) {
-		if (pw->pw_gid != gid)
-			continue;
-		members++;
-		if (pw->pw_uid != owner)
-			ok = 0;
-	}
-	endpwent();
-	return ok && seen < HF_PWENT_MAX && members > 0;
-}
-
 /* What StrictModes says of one object: NULL when it passes. */
 static const char *
 strict_problem(const struct hf_user *u, const struct stat *st)
@@ -383,7 +354,8 @@ strict_problem(const struct hf_user *u, const struct stat *st)
 		return "owned by someone else";
 	if ((st->st_mode & 002) != 0)
 		return "writable by other";
-	if ((st->st_mode & 020) != 0 && !private_group(st->st_uid, st->st_gid))
+	if ((st->st_mode & 020) != 0 && !pwdb_group_private(st->st_gid,
+	    st->st_uid, HF_PWENT_MAX))
 		return "writable by group";
 	return NULL;
 }

@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "misc.h"
 #include "policy.h"
 #include "policy_int.h"
+#include "pwdb.h"
 #include "xmalloc.h"
 
 static void
@@ -85,7 +85,7 @@ keep_name(char **v, size_t *n, const char *name, char **first_out)
 static int
 dir_safe(struct policy_set *set, const char *dir, int dfd)
 {
-	struct passwd *pw;
+	char owner[PWDB_NAME_MAX];
 	struct stat st;
 
 	if (fstat(dfd, &st) == -1) {
@@ -93,9 +93,9 @@ dir_safe(struct policy_set *set, const char *dir, int dfd)
 		return 0;
 	}
 	if (st.st_uid != 0) {
-		pw = getpwuid(st.st_uid);
 		add_error(set, "%s: owned by uid %lu (%s), not root", dir,
-		    (unsigned long)st.st_uid, pw != NULL ? pw->pw_name : "?");
+		    (unsigned long)st.st_uid,
+		    pwdb_uid_name(st.st_uid, owner, sizeof(owner)));
 		return 0;
 	}
 	if ((st.st_mode & 022) != 0) {

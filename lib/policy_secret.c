@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "conf_int.h"
 #include "fsutil.h"
 #include "policy_int.h"
+#include "pwdb.h"
 
 #define ESCROW_MAX	4096		/* one hash line; yescrypt is ~75 bytes */
 #define PUBKEYS_MAX	(64 * 1024)	/* a few keys; an RSA-16384 line is ~2.8 KiB */
@@ -33,7 +33,7 @@ secret_read(struct conf_ctx *x, unsigned int line, const char *what,
     char **buf, size_t *len)
 {
 	char q[POL_QUOTE_BUF];
-	struct passwd *pw;
+	char owner[PWDB_NAME_MAX];
 	struct stat st;
 	int fd, r = -1;
 
@@ -55,10 +55,9 @@ secret_read(struct conf_ctx *x, unsigned int line, const char *what,
 		goto out;
 	}
 	if (check_owner && st.st_uid != 0) {
-		pw = getpwuid(st.st_uid);
 		conf_err(x, line, "%s %s: owned by uid %lu (%s), not root",
 		    what, q, (unsigned long)st.st_uid,
-		    pw != NULL ? pw->pw_name : "?");
+		    pwdb_uid_name(st.st_uid, owner, sizeof(owner)));
 		goto out;
 	}
 	if ((st.st_mode & badbits) != 0) {

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "lockout.h"
 #include "log.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "spawn.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -35,11 +37,19 @@
 #define VD_MAX_GROUPS	65537		/* Linux NGROUPS_MAX + primary */
 #define VD_NO_PRIVSEP	"Missing privilege separation directory"
 
+/* What lockout_userinfo keeps: the strings lk_userinfo points into. */
 struct vd_user {
-	struct passwd pw;
-	char	*pwbuf;
+	char	 home[PWDB_PATH_MAX];
 	const char **names;
 	size_t	 ngroups;
+};
+
+/* The answer of the lookup child: this, the home, then the group names. */
+struct vd_wire {
+	uid_t	 uid;
+	gid_t	 gid;
+	uint32_t ngroups;
+	uint32_t homelen;
 };
 
 /*
@@ -72,83 +82,170 @@ vd_nss_start(int name)
 	return (n <= 0 || n > VD_NSS_BUF_MAX) ? 16384 : n;
 }
 
-/* getpwnam_r with a growing buffer. 0 (found or not: see *found), -1. */
+/*
+ * In the lookup child (malloc only, see pwdb.h): name of gid into the
+ * answer, nothing when the group has no entry (sshd skips those). 0, or -1
+ * with errno.
+ */
 static int
-vd_getpw(const char *user, struct vd_user *u, int *found)
-{
-	struct passwd *res = NULL;
-	size_t sz = (size_t)vd_nss_start(_SC_GETPW_R_SIZE_MAX);
-	int r;
-
-	*found = 0;
-	for (;;) {
-		u->pwbuf = xmalloc(sz);
-		r = getpwnam_r(user, &u->pw, u->pwbuf, sz, &res);
-		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
-			break;
-		free(u->pwbuf);
-		u->pwbuf = NULL;
-		sz *= 2;
-	}
-	if (r != 0) {
-		errno = r;
-		return -1;
-	}
-	*found = res != NULL;
-	return 0;
-}
-
-/* Name of gid, or NULL when the group has no entry (sshd skips those). */
-static char *
-vd_group_name(gid_t gid)
+vd_add_group(gid_t gid, char **ans, size_t *len, size_t *alloc,
+    uint32_t *n)
 {
 	struct group gr, *res = NULL;
-	size_t sz = (size_t)vd_nss_start(_SC_GETGR_R_SIZE_MAX);
-	char *buf, *name = NULL;
+	size_t sz = (size_t)vd_nss_start(_SC_GETGR_R_SIZE_MAX), l, want;
+	char *buf = NULL, *nb;
 	int r;
 
 	for (;;) {
-		buf = xmalloc(sz);
+		if ((nb = realloc(buf, sz)) == NULL) {
+			free(buf);
+			errno = ENOMEM;
+			return -1;
+		}
+		buf = nb;
 		r = getgrgid_r(gid, &gr, buf, sz, &res);
 		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
 			break;
-		free(buf);
 		sz *= 2;
 	}
-	if (r == 0 && res != NULL)
-		name = xstrdup(gr.gr_name);
+	if (r == 0 && res != NULL) {
+		l = strlen(gr.gr_name) + 1;
+		if (*len + l > *alloc) {
+			want = (*len + l) * 2;
+			if ((nb = realloc(*ans, want)) == NULL) {
+				free(buf);
+				errno = ENOMEM;
+				return -1;
+			}
+			*ans = nb;
+			*alloc = want;
+		}
+		memcpy(*ans + *len, gr.gr_name, l);
+		*len += l;
+		(*n)++;
+	}
 	free(buf);
-	return name;
+	return 0;
 }
 
-/* The user's groups as sshd's ga_init sees them. 0, or -1 with errno. */
+/*
+ * The lookup child: the user's passwd entry and every group sshd's
+ * ga_init would see. 1 found, 0 no such user, -1 getpwnam_r failed, -2
+ * getgrouplist failed; errno.
+ */
 static int
-vd_groups(const char *user, gid_t base, struct vd_user *u)
+vd_userinfo_fn(const void *arg, char **out, size_t *outlen)
 {
-	gid_t *gids = NULL;
-	int ng = 64, tries, i;
-	char *name;
+	const char *user = arg;
+	struct passwd pw, *res = NULL;
+	struct vd_wire w;
+	size_t sz = (size_t)vd_nss_start(_SC_GETPW_R_SIZE_MAX), len, alloc;
+	char *pwbuf = NULL, *ans = NULL, *nb;
+	gid_t *gids = NULL, *ng_p;
+	int r, ng = 64, tries, i, ret = -2;
 
+	for (;;) {
+		if ((nb = realloc(pwbuf, sz)) == NULL) {
+			free(pwbuf);
+			errno = ENOMEM;
+			return -1;
+		}
+		pwbuf = nb;
+		r = getpwnam_r(user, &pw, pwbuf, sz, &res);
+		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
+			break;
+		sz *= 2;
+	}
+	if (r != 0 || res == NULL) {
+		free(pwbuf);
+		errno = r;
+		return r != 0 ? -1 : 0;
+	}
+	memset(&w, 0, sizeof(w));
+	w.uid = pw.pw_uid;
+	w.gid = pw.pw_gid;
+	w.homelen = (uint32_t)strnlen(pw.pw_dir != NULL ? pw.pw_dir : "",
+	    PWDB_PATH_MAX);
+	if (w.homelen >= PWDB_PATH_MAX) {
+		free(pwbuf);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	len = sizeof(w) + w.homelen + 1;
+	alloc = len + 1024;
+	if ((ans = malloc(alloc)) == NULL) {
+		errno = ENOMEM;
+		goto out;
+	}
+	memcpy(ans + sizeof(w), pw.pw_dir != NULL ? pw.pw_dir : "",
+	    w.homelen + 1);
 	for (tries = 0; tries < 4; tries++) {
-		gids = xreallocarray(gids, (size_t)ng, sizeof(*gids));
-		if (getgrouplist(user, base, gids, &ng) != -1)
+		if ((ng_p = realloc(gids, (size_t)ng * sizeof(*gids))) ==
+		    NULL) {
+			errno = ENOMEM;
+			goto out;
+		}
+		gids = ng_p;
+		if (getgrouplist(user, pw.pw_gid, gids, &ng) != -1)
 			break;
 		if (ng <= 0 || ng > VD_MAX_GROUPS) {
-			free(gids);
 			errno = E2BIG;
-			return -1;
+			goto out;
 		}
 	}
 	if (tries == 4) {
-		free(gids);
 		errno = EAGAIN;
-		return -1;
+		goto out;
 	}
-	u->names = xcalloc((size_t)ng + 1, sizeof(*u->names));
 	for (i = 0; i < ng; i++)
-		if ((name = vd_group_name(gids[i])) != NULL)
-			u->names[u->ngroups++] = name;
+		if (vd_add_group(gids[i], &ans, &len, &alloc, &w.ngroups) ==
+		    -1)
+			goto out;
+	memcpy(ans, &w, sizeof(w));
+	*out = ans;
+	*outlen = len;
+	ans = NULL;
+	ret = 1;
+ out:
+	free(ans);
 	free(gids);
+	free(pwbuf);
+	return ret;
+}
+
+/* Takes the child's answer apart into u and ui. 0, or -1 (malformed). */
+static int
+vd_userinfo_parse(const char *a, size_t alen, struct vd_user *u,
+    struct lk_userinfo *ui)
+{
+	struct vd_wire w;
+	const char *p, *end = a + alen, *nul;
+	size_t i;
+
+	if (alen < sizeof(w))
+		return -1;
+	memcpy(&w, a, sizeof(w));
+	p = a + sizeof(w);
+	if (w.homelen >= sizeof(u->home) || (size_t)(end - p) < w.homelen + 1 ||
+	    p[w.homelen] != '\0' || w.ngroups > VD_MAX_GROUPS)
+		return -1;
+	memcpy(u->home, p, w.homelen + 1);
+	p += w.homelen + 1;
+	u->names = xcalloc((size_t)w.ngroups + 1, sizeof(*u->names));
+	for (i = 0; i < w.ngroups; i++) {
+		if ((nul = memchr(p, '\0', (size_t)(end - p))) == NULL)
+			return -1;
+		u->names[u->ngroups++] = xstrdup(p);
+		p = nul + 1;
+	}
+	if (p != end)
+		return -1;
+	ui->exists = 1;
+	ui->uid = w.uid;
+	ui->gid = w.gid;
+	ui->home = u->home;
+	ui->groups = u->names;
+	ui->ngroups = u->ngroups;
 	return 0;
 }
 
@@ -160,7 +257,6 @@ vd_user_free(struct vd_user *u)
 	for (i = 0; i < u->ngroups; i++)
 		free((char *)u->names[i]);
 	free(u->names);
-	free(u->pwbuf);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -254,36 +350,29 @@ lockout_userinfo(const char *user, struct lk_userinfo *ui, char *reason,
     size_t rlen)
 {
 	struct vd_user *u = xcalloc(1, sizeof(*u));
-	int found, saved;
+	char *ans = NULL;
+	size_t alen = 0;
+	int r, saved;
 
 	memset(ui, 0, sizeof(*ui));
-	if (vd_getpw(user, u, &found) != 0) {
-		saved = errno;
-		snprintf(reason, rlen, "getpwnam %s: %s", user,
-		    strerror(saved));
-		goto fail;
+	r = pwdb_call(vd_userinfo_fn, user, &ans, &alen);
+	saved = errno;
+	if (r == 1 && vd_userinfo_parse(ans, alen, u, ui) == -1) {
+		r = -1;
+		saved = EIO;
 	}
-	if (found && vd_groups(user, u->pw.pw_gid, u) != 0) {
-		saved = errno;
-		snprintf(reason, rlen, "getgrouplist %s: %s", user,
-		    strerror(saved));
-		goto fail;
-	}
-	if (found) {
-		ui->exists = 1;
-		ui->uid = u->pw.pw_uid;
-		ui->gid = u->pw.pw_gid;
-		ui->home = u->pw.pw_dir;
-		ui->groups = u->names;
-		ui->ngroups = u->ngroups;
+	free(ans);
+	if (r < 0) {
+		snprintf(reason, rlen, "%s %s: %s", r == -2 ? "getgrouplist" :
+		    "getpwnam", user, strerror(saved));
+		vd_user_free(u);
+		free(u);
+		memset(ui, 0, sizeof(*ui));
+		errno = saved;
+		return -1;
 	}
 	ui->priv = u;
 	return 0;
- fail:
-	vd_user_free(u);
-	free(u);
-	errno = saved;
-	return -1;
 }
 
 /* See lockout.h. */

@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
-#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "xmalloc.h"
 
 #define USERMOD		"/usr/sbin/usermod"
@@ -47,18 +46,19 @@ static int
 shadow_of(const char *user, char *hash, size_t hlen, long *expire,
     struct act_out *o)
 {
-	struct spwd *sp;
+	struct pwdb_shadow sp;
+	int r;
 
-	errno = 0;
-	if ((sp = getspnam(user)) == NULL) {
+	if ((r = pwdb_shadow(user, &sp)) != 1) {
 		snprintf(o->why, sizeof(o->why), "no shadow entry for %s%s%s",
-		    user, errno ? ": " : "", errno ? strerror(errno) : "");
+		    user, r == -1 ? ": " : "", r == -1 ? strerror(errno) : "");
 		return -1;
 	}
 	if (hash != NULL)
-		sm_strlcpy(hash, sp->sp_pwdp != NULL ? sp->sp_pwdp : "", hlen);
+		sm_strlcpy(hash, sp.hash, hlen);
 	if (expire != NULL)
-		*expire = sp->sp_expire;
+		*expire = sp.expire;
+	explicit_bzero(&sp, sizeof(sp));
 	return 0;
 }
 

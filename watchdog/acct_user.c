@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "lockout.h"
 #include "log.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -268,6 +268,7 @@ acct_add_sudo_user(struct daemon *d, const char *user, const char *keys,
     const char *evid, int dry, int timeout_ms, struct act_out *o)
 {
 	char sname[80], path[4096], text[512], err[512];
+	struct pwdb_user pw;
 	struct act_out ko;
 	struct stat sb;
 	int exists, created = 0, have_sudoers;
@@ -285,7 +286,11 @@ acct_add_sudo_user(struct daemon *d, const char *user, const char *keys,
 		sudoers_dir = ACCT_SUDOERS_DIR;
 	if (shell == NULL)
 		shell = "/bin/bash";
-	exists = getpwnam(user) != NULL;
+	if ((exists = pwdb_user_byname(user, &pw)) == -1) {
+		snprintf(o->why, sizeof(o->why), "cannot look up %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
 	if (exists && !adopt && !marked(d, user)) {
 		snprintf(o->why, sizeof(o->why), "an account %s exists that "
 		    "sshmedic did not create; it is not taken over", user);
@@ -362,21 +367,26 @@ acct_remove_user(struct daemon *d, const char *user, int keep_home,
 {
 	char *argv[] = { USERDEL, (char *)user, NULL };
 	char home[4096], sname[80], path[4096];
-	struct passwd *pw;
+	struct pwdb_user pw;
 	struct stat sb;
-	int have_home, have_sudoers;
+	int have_home, have_sudoers, r;
 
-	if ((pw = getpwnam(user)) == NULL)
+	if ((r = pwdb_user_byname(user, &pw)) == 0)
 		return 0;	/* nothing to remove */
-	if (pw->pw_uid == 0 || creds_is_protected(d, user)) {
-		snprintf(o->why, sizeof(o->why), "%s is %s: never removed", user,
-		    pw->pw_uid == 0 ? "uid 0" : "a protected user");
+	if (r == -1) {
+		snprintf(o->why, sizeof(o->why), "cannot look up %s: %s", user,
+		    strerror(errno));
 		return -1;
 	}
-	sm_strlcpy(home, pw->pw_dir != NULL ? pw->pw_dir : "", sizeof(home));
+	if (pw.uid == 0 || creds_is_protected(d, user)) {
+		snprintf(o->why, sizeof(o->why), "%s is %s: never removed", user,
+		    pw.uid == 0 ? "uid 0" : "a protected user");
+		return -1;
+	}
+	sm_strlcpy(home, pw.dir, sizeof(home));
 	have_home = !keep_home && home[0] == '/' && strcmp(home, "/") != 0 &&
 	    lstat(home, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-	    sb.st_uid == pw->pw_uid;
+	    sb.st_uid == pw.uid;
 	sudoers_name(user, sname, sizeof(sname));
 	snprintf(path, sizeof(path), "%s/%s", sudoers_dir != NULL ?
 	    sudoers_dir : ACCT_SUDOERS_DIR, sname);
