@@ -229,10 +229,7 @@ entry_count(struct counters_table *t, struct counters_entry *e, int success,
 		e->failures++;
 		e->fails_since_ok++;
 		e->last_fail_ms = now_ms;
-		e->ring[e->ring_pos] = now_ms;
-		e->ring_pos = (e->ring_pos + 1) % COUNTERS_RING;
-		if (e->nring < COUNTERS_RING)
-			e->nring++;
+		counters_ring_push(e, now_ms);
 	}
 	e->last_seen_ms = now_ms;
 	counters_touch(t, e);
@@ -296,9 +293,54 @@ counters_recent_failures(const struct counters_entry *e, int64_t since_ms)
 	if (e == NULL)
 		return 0;
 	for (i = 0; i < e->nring && i < COUNTERS_RING; i++)
-		if (e->ring[i] >= since_ms)
+		if (e->ring_ref_ms - (int64_t)e->ring_age[i] >= since_ms)
 			n++;
 	return n;
+}
+
+/* See counters.h. */
+int64_t
+counters_ring_at(const struct counters_entry *e, unsigned int k)
+{
+	unsigned int n = e->nring > COUNTERS_RING ? COUNTERS_RING : e->nring;
+
+	return e->ring_ref_ms - (int64_t)e->ring_age[(e->ring_pos +
+	    COUNTERS_RING - n + k) % COUNTERS_RING];
+}
+
+/* An age in the ring: 0..UINT32_MAX, the top meaning "that or older". */
+static uint32_t
+ring_age(int64_t ms)
+{
+	if (ms <= 0)
+		return 0;
+	return ms >= (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/*
+ * See counters_int.h. A failure newer than the ring's reference moves the
+ * reference and ages every slot by the difference; an older one (the
+ * clock stepped back, or a reload of older times) gets its age from it.
+ */
+void
+counters_ring_push(struct counters_entry *e, int64_t t_ms)
+{
+	unsigned int i;
+	uint32_t d;
+
+	if (e->nring == 0)
+		e->ring_ref_ms = t_ms;
+	else if (t_ms > e->ring_ref_ms) {
+		d = ring_age(t_ms - e->ring_ref_ms);
+		for (i = 0; i < e->nring && i < COUNTERS_RING; i++)
+			e->ring_age[i] = e->ring_age[i] > UINT32_MAX - d ?
+			    UINT32_MAX : e->ring_age[i] + d;
+		e->ring_ref_ms = t_ms;
+	}
+	e->ring_age[e->ring_pos] = ring_age(e->ring_ref_ms - t_ms);
+	e->ring_pos = (uint8_t)((e->ring_pos + 1) % COUNTERS_RING);
+	if (e->nring < COUNTERS_RING)
+		e->nring++;
 }
 
 /* No return value. */

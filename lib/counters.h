@@ -33,24 +33,30 @@
 
 /*
  * Times are wall-clock milliseconds (realtime_ms()), because the counters
- * outlive the process and a reboot.
+ * outlive the process and a reboot. The entry is packed (208 bytes, the
+ * tables' whole memory): flags and ring indices in bytes, and the ring as
+ * ages in ms before ring_ref_ms, the newest failure it holds. An age
+ * saturates at UINT32_MAX (49.7 days), beyond the longest policy window
+ * (7 days): such a failure is counted in no window. Read the ring through
+ * counters_recent_failures() and counters_ring_at().
  */
 struct counters_entry {
 	char		key[COUNTERS_KEY_MAX + 1];
-	int		protected;	/* reserved at init, never evicted */
+	uint8_t		protected;	/* reserved at init, never evicted */
+	uint8_t		in_use;
+	uint8_t		nring;		/* valid slots in ring, <= COUNTERS_RING */
+	uint8_t		ring_pos;	/* next slot to write */
+	/* Table links (indices; COUNTERS_NIL ends a list). */
+	uint32_t	hnext;
+	uint32_t	lru_prev, lru_next;
 	uint64_t	failures;	/* total */
 	uint64_t	successes;	/* total */
 	uint64_t	fails_since_ok;	/* failures since the last success */
 	int64_t		last_fail_ms;	/* 0: never */
 	int64_t		last_ok_ms;	/* 0: never */
 	int64_t		last_seen_ms;	/* LRU order */
-	int64_t		ring[COUNTERS_RING];	/* recent failure times */
-	uint32_t	nring;		/* valid slots in ring, <= COUNTERS_RING */
-	uint32_t	ring_pos;	/* next slot to write */
-	/* Table links (indices; COUNTERS_NIL ends a list). */
-	uint32_t	hnext;
-	uint32_t	lru_prev, lru_next;
-	int		in_use;
+	int64_t		ring_ref_ms;	/* the ring's ages count back from it */
+	uint32_t	ring_age[COUNTERS_RING];	/* recent failures */
 };
 
 struct counters_table {
@@ -105,6 +111,9 @@ const struct counters_entry *counters_source(const struct counters *c,
 /* Failures of e at or after since_ms, among the last COUNTERS_RING. */
 unsigned int counters_recent_failures(const struct counters_entry *e,
 	    int64_t since_ms);
+
+/* The time of the k-th oldest failure in e's ring, k < e->nring. */
+int64_t	counters_ring_at(const struct counters_entry *e, unsigned int k);
 
 /*
  * Calls fn for each entry in use of t, least recently used first (the

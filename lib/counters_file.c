@@ -81,8 +81,7 @@ save_entry(const struct counters_entry *e, void *arg)
 	    e->last_seen_ms, n);
 	/* Oldest first, so a reload refills the ring in the same order. */
 	for (k = 0; k < n; k++)
-		sb_printf(s->b, " %" PRId64, e->ring[(e->ring_pos + COUNTERS_RING -
-		    n + k) % COUNTERS_RING]);
+		sb_printf(s->b, " %" PRId64, counters_ring_at(e, k));
 	sb_printf(s->b, "\n");
 	s->nlines++;
 }
@@ -218,10 +217,9 @@ load_line(struct counters *c, struct counters_table *t, char *line,
 	e->last_fail_ms = v[3];
 	e->last_ok_ms = v[4];
 	e->last_seen_ms = v[5];
-	e->nring = (uint32_t)v[6];
-	for (i = 0; i < e->nring; i++)
-		e->ring[i] = v[7 + i];
-	e->ring_pos = e->nring % COUNTERS_RING;
+	e->nring = e->ring_pos = 0;
+	for (i = 0; i < (size_t)v[6]; i++)
+		counters_ring_push(e, v[7 + i]);
 	counters_touch(t, e);
 	return 0;
 }

@@ -17,6 +17,9 @@
 struct counters_entry *counters_get(const struct counters *c,
 	    struct counters_table *t, const char *key, int create);
 
+/* Adds a failure at t_ms to e's ring, the oldest one dropped when full. */
+void	counters_ring_push(struct counters_entry *e, int64_t t_ms);
+
 /* Marks e most recently used in t (protected entries stay outside). */
 void	counters_touch(struct counters_table *t, struct counters_entry *e);
 

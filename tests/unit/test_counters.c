@@ -440,6 +440,66 @@ t_load_smaller(void **s)
 	unit_rmtree(dir);
 }
 
+/*
+ * The ring keeps ages before its newest failure: exact within 49.7 days,
+ * saturated beyond (older than any policy window), insertion order kept
+ * when the clock steps back, and the same through a save and a load.
+ */
+static void
+t_ring_ages(void **s)
+{
+	struct counters c, d;
+	const struct counters_entry *e;
+	char *dir = unit_mkdtemp(), *p = path_in(dir, "counters");
+	char err[128];
+	const int64_t day = 86400000LL, t0 = 1700000000000LL;
+
+	(void)s;
+	assert_int_equal(counters_init(&c, 16, 16, NULL, 0), 0);
+	/* 60 days apart: the first one saturates, the second is exact. */
+	assert_int_equal(counters_record(&c, "bob", NULL, 0, t0), 0);
+	assert_int_equal(counters_record(&c, "bob", NULL, 0, t0 + 60 * day), 0);
+	assert_non_null(e = counters_user(&c, "bob"));
+	assert_int_equal(e->nring, 2);
+	assert_int_equal(counters_ring_at(e, 1), t0 + 60 * day);
+	assert_int_equal(counters_ring_at(e, 0),
+	    t0 + 60 * day - (int64_t)UINT32_MAX);
+	assert_int_equal(counters_recent_failures(e, t0 + 53 * day), 1);
+	assert_int_equal(counters_recent_failures(e, t0 - day), 2);
+	/* 49 days: still exact, to the millisecond. */
+	assert_int_equal(counters_record(&c, "amy", NULL, 0, t0 + 1), 0);
+	assert_int_equal(counters_record(&c, "amy", NULL, 0, t0 + 49 * day), 0);
+	assert_non_null(e = counters_user(&c, "amy"));
+	assert_int_equal(counters_ring_at(e, 0), t0 + 1);
+	assert_int_equal(counters_recent_failures(e, t0 + 1), 2);
+	assert_int_equal(counters_recent_failures(e, t0 + 2), 1);
+	/* The clock steps back: the older time is kept, after the newer one. */
+	assert_int_equal(counters_record(&c, "eve", NULL, 0, t0 + 10000), 0);
+	assert_int_equal(counters_record(&c, "eve", NULL, 0, t0 + 5000), 0);
+	assert_int_equal(counters_record(&c, "eve", NULL, 0, t0 + 20000), 0);
+	assert_non_null(e = counters_user(&c, "eve"));
+	assert_int_equal(counters_ring_at(e, 0), t0 + 10000);
+	assert_int_equal(counters_ring_at(e, 1), t0 + 5000);
+	assert_int_equal(counters_ring_at(e, 2), t0 + 20000);
+	assert_int_equal(counters_recent_failures(e, t0 + 6000), 2);
+	assert_int_equal(e->last_fail_ms, t0 + 20000);
+
+	assert_int_equal(counters_save(&c, p), 0);
+	assert_int_equal(counters_init(&d, 16, 16, NULL, 0), 0);
+	assert_int_equal(counters_load(&d, p, err, sizeof(err)), 0);
+	assert_non_null(e = counters_user(&d, "eve"));
+	assert_int_equal(counters_ring_at(e, 0), t0 + 10000);
+	assert_int_equal(counters_ring_at(e, 1), t0 + 5000);
+	assert_int_equal(counters_ring_at(e, 2), t0 + 20000);
+	assert_non_null(e = counters_user(&d, "bob"));
+	assert_int_equal(counters_recent_failures(e, t0 + 53 * day), 1);
+	assert_int_equal(counters_ring_at(e, 1), t0 + 60 * day);
+	counters_free(&c);
+	counters_free(&d);
+	free(p);
+	unit_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -454,6 +514,7 @@ main(void)
 		cmocka_unit_test(t_roundtrip),
 		cmocka_unit_test(t_corrupt),
 		cmocka_unit_test(t_load_smaller),
+		cmocka_unit_test(t_ring_ages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
