@@ -5,7 +5,7 @@
 # makes the next key login fail, sshd logs the refused key, the policy
 # restores the snapshot (the broken file quarantined, the link never
 # followed), and the key login works again; every step read back with
-# ausearch.
+# ausearch. Then no NSS module is mapped in the daemon (lookups in a child).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib_cred.sh"
 
@@ -98,5 +98,15 @@ sm_cred_ssh "$U" || sm_fail "6: login by the other keys file"
 sm_next_event sshmedic-keys-unsafe >/dev/null || sm_fail "6: not reported"
 rm -f "$AK" "$T/keys/$U"
 sm_log "6: a symlinked keys file at login is reported, not followed"
+
+# 7. Every lookup above (the guard's user and groups, the keys' owner, the
+# StrictModes check) ran in a child: no NSS module is mapped in the daemon
+# (nsswitch.conf on Debian 12 names systemd for passwd, group and shadow).
+[ -r "/proc/$SM_DAEMON_PID/maps" ] || sm_fail "7: no maps of sshmedicd"
+if grep -q '/libnss_' "/proc/$SM_DAEMON_PID/maps"; then
+	grep '/libnss_' "/proc/$SM_DAEMON_PID/maps" >&2
+	sm_fail "7: an NSS module is mapped in sshmedicd"
+fi
+sm_log "7: no NSS module mapped in sshmedicd after its lookups"
 
 sm_pass
