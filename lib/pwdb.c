@@ -220,12 +220,102 @@ pwdb_call(pwdb_fn fn, const void *arg, char **res, size_t *reslen)
 	return h.rv;
 }
 
-static long
-nss_buf_start(int name)
-{
-	long n = sysconf(name);
+/* getpwnam_r / getpwuid_r / getgrgid_r / getspnam_r behind one shape. */
+typedef int (*nss_r_fn)(const void *key, void *ent, char *buf, size_t sz,
+    void **found);
 
-	return (n <= 0 || n > PWDB_NSS_BUF_MAX) ? 16384 : n;
+static int
+pw_r(const void *key, void *ent, char *buf, size_t sz, void **found)
+{
+	const struct pwdb_key *k = key;
+	struct passwd *res = NULL;
+	int r;
+
+	r = k->name != NULL ? getpwnam_r(k->name, ent, buf, sz, &res) :
+	    getpwuid_r(k->uid, ent, buf, sz, &res);
+	*found = res;
+	return r;
+}
+
+static int
+gr_r(const void *key, void *ent, char *buf, size_t sz, void **found)
+{
+	struct group *res = NULL;
+	int r;
+
+	r = getgrgid_r(*(const gid_t *)key, ent, buf, sz, &res);
+	*found = res;
+	return r;
+}
+
+static int
+sp_r(const void *key, void *ent, char *buf, size_t sz, void **found)
+{
+	struct spwd *res = NULL;
+	int r;
+
+	r = getspnam_r(key, ent, buf, sz, &res);
+	/* Some backends say "no entry" with ENOENT rather than a bare NULL. */
+	if (r == ENOENT)
+		r = 0;
+	*found = res;
+	return r;
+}
+
+/*
+ * One *_r call with its buffer doubled from the sysconf hint while it says
+ * ERANGE. *buf (malloc'd, *sz bytes) holds the entry's strings: the
+ * caller frees it, zeroing it first when they are secret; it is NULL when
+ * none could be allocated. 1 found, 0 none, -1 with errno.
+ */
+static int
+nss_grow(nss_r_fn fn, const void *key, void *ent, int hint, char **buf,
+    size_t *sz)
+{
+	long n = hint != 0 ? sysconf(hint) : -1;
+	void *found = NULL;
+	char *nb;
+	int r;
+
+	*buf = NULL;
+	*sz = (n <= 0 || n > PWDB_NSS_BUF_MAX) ? 16384 : (size_t)n;
+	for (;;) {
+		if ((nb = malloc(*sz)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if ((r = fn(key, ent, nb, *sz, &found)) != ERANGE ||
+		    *sz >= PWDB_NSS_BUF_MAX)
+			break;
+		explicit_bzero(nb, *sz);
+		free(nb);
+		*sz *= 2;
+	}
+	*buf = nb;
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	return found != NULL;
+}
+
+/* See pwdb.h: 1/0/-1, *buf for the caller to free. */
+int
+pwdb_child_getpw(const char *name, uid_t uid, struct passwd *pw, char **buf)
+{
+	struct pwdb_key k = { name, uid };
+	size_t sz;
+
+	return nss_grow(pw_r, &k, pw, _SC_GETPW_R_SIZE_MAX, buf, &sz);
+}
+
+/* See pwdb.h: 1/0/-1, *buf for the caller to free. */
+int
+pwdb_child_getgr(gid_t gid, struct group *gr, char **buf)
+{
+	size_t sz;
+
+	return nss_grow(gr_r, &gid, gr, _SC_GETGR_R_SIZE_MAX, buf, &sz);
 }
 
 /* Child side: one passwd entry into a malloc'd struct pwdb_user. */
@@ -233,30 +323,14 @@ static int
 user_fn(const void *arg, char **out, size_t *outlen)
 {
 	const struct pwdb_key *k = arg;
-	struct passwd pw, *found = NULL;
+	struct passwd pw;
 	struct pwdb_user *u;
-	size_t sz = (size_t)nss_buf_start(_SC_GETPW_R_SIZE_MAX);
-	char *buf = NULL, *nb;
+	char *buf;
 	int r;
 
-	for (;;) {
-		if ((nb = realloc(buf, sz)) == NULL) {
-			free(buf);
-			errno = ENOMEM;
-			return -1;
-		}
-		buf = nb;
-		r = k->name != NULL ?
-		    getpwnam_r(k->name, &pw, buf, sz, &found) :
-		    getpwuid_r(k->uid, &pw, buf, sz, &found);
-		if (r != ERANGE || sz >= PWDB_NSS_BUF_MAX)
-			break;
-		sz *= 2;
-	}
-	if (r != 0 || found == NULL) {
+	if ((r = pwdb_child_getpw(k->name, k->uid, &pw, &buf)) != 1) {
 		free(buf);
-		errno = r;
-		return r != 0 ? -1 : 0;
+		return r;
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		free(buf);
@@ -347,51 +421,40 @@ pwdb_uid_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-/* Child side: one shadow entry; the buffers that held the hash zeroed. */
+/* Child side: one shadow entry; the buffer that held the hash zeroed. */
 static int
 shadow_fn(const void *arg, char **out, size_t *outlen)
 {
-	const char *name = arg;
-	struct spwd sp, *found = NULL;
+	struct spwd sp;
 	struct pwdb_shadow *s = NULL;
-	size_t sz = 16384;
+	size_t sz;
 	char *buf;
-	int r;
+	int r, e = 0;
 
-	for (;;) {
-		if ((buf = malloc(sz)) == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		r = getspnam_r(name, &sp, buf, sz, &found);
-		if (r != ERANGE || sz >= PWDB_NSS_BUF_MAX)
-			break;
-		explicit_bzero(buf, sz);
-		free(buf);
-		sz *= 2;
-	}
-	/* Some backends say "no entry" with ENOENT rather than a bare NULL. */
-	if (r == ENOENT)
-		r = 0;
-	if (r == 0 && found != NULL) {
+	if ((r = nss_grow(sp_r, arg, &sp, 0, &buf, &sz)) == 1) {
 		if ((s = calloc(1, sizeof(*s))) == NULL)
-			r = ENOMEM;
+			e = ENOMEM;
 		else if (sm_strlcpy(s->hash, sp.sp_pwdp != NULL ?
 		    sp.sp_pwdp : "", sizeof(s->hash)) >= sizeof(s->hash))
-			r = ENAMETOOLONG;
+			e = ENAMETOOLONG;
 		else
 			s->expire = sp.sp_expire;
+	} else
+		e = errno;
+	if (buf != NULL) {
+		explicit_bzero(buf, sz);
+		free(buf);
 	}
-	explicit_bzero(buf, sz);
-	free(buf);
-	if (r != 0 && s != NULL) {
-		explicit_bzero(s, sizeof(*s));
-		free(s);
-		s = NULL;
+	if (r == 1 && e != 0) {
+		if (s != NULL) {
+			explicit_bzero(s, sizeof(*s));
+			free(s);
+		}
+		r = -1;
 	}
-	if (s == NULL) {
-		errno = r;
-		return r != 0 ? -1 : 0;
+	if (r != 1) {
+		errno = e;
+		return r;
 	}
 	*out = (char *)s;
 	*outlen = sizeof(*s);

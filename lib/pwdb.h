@@ -12,6 +12,8 @@
 #ifndef SM_PWDB_H
 #define SM_PWDB_H
 
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -76,6 +78,16 @@ int	pwdb_shadow(const char *name, struct pwdb_shadow *s);
  * no more than max passwd entries; more, or any failure, is 0.
  */
 int	pwdb_group_private(gid_t gid, uid_t uid, size_t max);
+
+/*
+ * For a pwdb_fn, in the child: getpwnam_r (getpwuid_r when name is NULL)
+ * and getgrgid_r with a buffer grown as they need; *buf holds the entry's
+ * strings and the caller frees it, whatever the result. 1 found, 0 none,
+ * -1 with errno.
+ */
+int	pwdb_child_getpw(const char *name, uid_t uid, struct passwd *pw,
+	    char **buf);
+int	pwdb_child_getgr(gid_t gid, struct group *gr, char **buf);
 
 /* Changes the deadline of every later lookup (tests; 0 restores it). */
 void	pwdb_set_timeout_ms(int ms);

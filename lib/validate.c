@@ -33,7 +33,6 @@
  * DenyUsers entry), so a truncated one is refused rather than judged.
  */
 #define VD_DUMP_CAP	(1024 * 1024)
-#define VD_NSS_BUF_MAX	(1024 * 1024)	/* getpwnam_r/getgrgid_r buffer */
 #define VD_MAX_GROUPS	65537		/* Linux NGROUPS_MAX + primary */
 #define VD_NO_PRIVSEP	"Missing privilege separation directory"
 
@@ -74,14 +73,6 @@ vd_first_line(const char *s, char *out, size_t len)
 	out[i] = '\0';
 }
 
-static long
-vd_nss_start(int name)
-{
-	long n = sysconf(name);
-
-	return (n <= 0 || n > VD_NSS_BUF_MAX) ? 16384 : n;
-}
-
 /*
  * In the lookup child (malloc only, see pwdb.h): name of gid into the
  * answer, nothing when the group has no entry (sshd skips those). 0, or -1
@@ -91,24 +82,11 @@ static int
 vd_add_group(gid_t gid, char **ans, size_t *len, size_t *alloc,
     uint32_t *n)
 {
-	struct group gr, *res = NULL;
-	size_t sz = (size_t)vd_nss_start(_SC_GETGR_R_SIZE_MAX), l, want;
-	char *buf = NULL, *nb;
-	int r;
+	struct group gr;
+	size_t l, want;
+	char *buf, *nb;
 
-	for (;;) {
-		if ((nb = realloc(buf, sz)) == NULL) {
-			free(buf);
-			errno = ENOMEM;
-			return -1;
-		}
-		buf = nb;
-		r = getgrgid_r(gid, &gr, buf, sz, &res);
-		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
-			break;
-		sz *= 2;
-	}
-	if (r == 0 && res != NULL) {
+	if (pwdb_child_getgr(gid, &gr, &buf) == 1) {
 		l = strlen(gr.gr_name) + 1;
 		if (*len + l > *alloc) {
 			want = (*len + l) * 2;
@@ -137,29 +115,16 @@ static int
 vd_userinfo_fn(const void *arg, char **out, size_t *outlen)
 {
 	const char *user = arg;
-	struct passwd pw, *res = NULL;
+	struct passwd pw;
 	struct vd_wire w;
-	size_t sz = (size_t)vd_nss_start(_SC_GETPW_R_SIZE_MAX), len, alloc;
-	char *pwbuf = NULL, *ans = NULL, *nb;
+	size_t len, alloc;
+	char *pwbuf, *ans = NULL;
 	gid_t *gids = NULL, *ng_p;
 	int r, ng = 64, tries, i, ret = -2;
 
-	for (;;) {
-		if ((nb = realloc(pwbuf, sz)) == NULL) {
-			free(pwbuf);
-			errno = ENOMEM;
-			return -1;
-		}
-		pwbuf = nb;
-		r = getpwnam_r(user, &pw, pwbuf, sz, &res);
-		if (r != ERANGE || sz >= VD_NSS_BUF_MAX)
-			break;
-		sz *= 2;
-	}
-	if (r != 0 || res == NULL) {
+	if ((r = pwdb_child_getpw(user, 0, &pw, &pwbuf)) != 1) {
 		free(pwbuf);
-		errno = r;
-		return r != 0 ? -1 : 0;
+		return r;
 	}
 	memset(&w, 0, sizeof(w));
 	w.uid = pw.pw_uid;
