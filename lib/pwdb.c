@@ -22,6 +22,7 @@
 
 #include "misc.h"
 #include "pwdb.h"
+#include "spawn.h"
 
 /* getpw*_r buffers start at the sysconf hint and double up to this. */
 #define PWDB_NSS_BUF_MAX	(1024 * 1024)
@@ -78,11 +79,8 @@ static void __attribute__((noreturn))
 pwdb_child(pwdb_fn fn, const void *arg, int wfd, pid_t parent)
 {
 	struct pwdb_hdr h;
-	struct sigaction sa;
-	sigset_t none;
 	char *out = NULL;
 	size_t outlen = 0;
-	int sig;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
@@ -92,12 +90,7 @@ pwdb_child(pwdb_fn fn, const void *arg, int wfd, pid_t parent)
 	(void)syscall(SYS_close_range, 4U, ~0U, 0U);
 #endif
 	/* The daemon's signal setup is for its loop, not for NSS modules. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	spawn_reset_signals();
 
 	errno = 0;
 	h.rv = fn(arg, &out, &outlen);

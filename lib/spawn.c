@@ -187,6 +187,22 @@ pidfd_for(pid_t pid)
 #endif
 }
 
+/* See spawn.h: only async-signal-safe calls. */
+void
+spawn_reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /*
  * The child side between fork and exec: only async-signal-safe calls.
  * Reports an exec failure's errno through errfd (close-on-exec).
@@ -196,18 +212,10 @@ spawn_child(char *const argv[], char *const envp[], int infd, int outfd,
     int errfd, int reportfd)
 {
 	struct sched_param sp;
-	struct sigaction sa;
-	sigset_t none;
-	int e, sig, nullfd;
+	int e, nullfd;
 
 	(void)setpgid(0, 0);
-	/* The daemon blocks signals for signalfd and may ignore SIGPIPE. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	spawn_reset_signals();
 	/*
 	 * sshmedicd runs SCHED_BATCH, which fork passes on (RESET_ON_FORK
 	 * resets only real-time policies): sshd and the tools run normally.

@@ -50,6 +50,12 @@ int	spawn_background(char *const argv[], char *const envp[], pid_t *pid,
  */
 void	spawn_set_child_nice(int nice);
 
+/*
+ * In a forked child: every signal back to its default action, none
+ * blocked (the daemon blocks them for signalfd and may ignore SIGPIPE).
+ */
+void	spawn_reset_signals(void);
+
 /* Predicate: 1 when the run exited with status 0 in time. */
 int	spawn_ok(const struct spawn_res *r);
 
