@@ -239,6 +239,7 @@ bench_floor(int runs, double *kill_ms, double *exec_ms)
 
 struct medic {
 	long	rss_kb;
+	long	floor_kb;	/* a process mapping its objects, or -1 */
 	long	wakeups;	/* context switches over the idle period */
 	int	died, started, failed;
 };
@@ -332,6 +333,7 @@ bench_medic(const char *sshmedicd, int runs, int idle, double *ms,
 	    sb_proc_status(dpid, "nonvoluntary_ctxt_switches:");
 	m->wakeups = sw1 - sw0;
 	m->rss_kb = sb_proc_status(dpid, "VmRSS:");
+	m->floor_kb = sb_rss_floor(dpid);
 	if ((st = sb_stop(dpid, 5000)) != 0)
 		fprintf(stderr, "bench/live: sshmedicd did not stop cleanly on "
 		    "SIGTERM (wait status %d)\n", st);
@@ -528,7 +530,7 @@ main(int argc, char **argv)
 	bench_medic(sshmedicd, runs, idle, lv, &m);
 	bench_monit(runs, mn, &monit_rss);
 	stop_sshd();
-	floor_kb = sb_rss_floor();
+	floor_kb = m.floor_kb;
 
 	qsort(fl, (size_t)runs, sizeof(double), sb_cmp_double);
 	qsort(fe, (size_t)runs, sizeof(double), sb_cmp_double);
@@ -551,8 +553,9 @@ main(int argc, char **argv)
 	printf("resident memory, idle: sshmedicd %ld kB, monit %ld kB\n",
 	    m.rss_kb, monit_rss);
 	if (floor_kb > 0)
-		printf("rss floor (same libraries, one sha256, nothing "
-		    "else): %ld kB; sshmedicd is %.2fx of it\n", floor_kb,
+		printf("rss floor (a process mapping sshmedicd's shared "
+		    "objects, one sha256, nothing else): %ld kB; sshmedicd is "
+		    "%.2fx of it\n", floor_kb,
 		    (double)m.rss_kb / floor_kb);
 	printf("sshmedicd idle wakeups (probe.interval_ms=5000): %ld "
 	    "context switches in %d s = %.1f per minute\n", m.wakeups, idle,

@@ -491,7 +491,7 @@ main(int argc, char **argv)
 	sb_msleep(1500);
 	rss = sb_proc_status(dpid, "VmRSS:");
 	hwm = sb_proc_status(dpid, "VmHWM:");
-	floor_kb = sb_rss_floor();
+	floor_kb = sb_rss_floor(dpid);
 	if (!sb_alive(dpid)) {
 		fprintf(stderr, "bench/pam: sshmedicd exited\n");
 		sb_show_tail("sshmedicd.log", 8);
@@ -521,8 +521,8 @@ main(int argc, char **argv)
 	    "%ld kB after %d distinct users (VmHWM %ld kB)\n", rss0, rss1, rss,
 	    BP_SPRAY, hwm);
 	if (floor_kb > 0)
-		printf("rss floor (same libraries, one sha256, nothing "
-		    "else): %ld kB\n", floor_kb);
+		printf("rss floor (a process mapping sshmedicd's shared "
+		    "objects, one sha256, nothing else): %ld kB\n", floor_kb);
 
 	ev_ok = module_counted(res) && all_counted(&burst) &&
 	    all_counted(&block) && all_counted(&spray);

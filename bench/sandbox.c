@@ -595,11 +595,11 @@ sb_rss_floors(pid_t pid, struct sb_floor *f)
 }
 
 long
-sb_rss_floor(void)
+sb_rss_floor(pid_t pid)
 {
 	struct sb_floor f;
 
-	return sb_rss_floors(0, &f) == 0 ? f.hashed.rss : -1;
+	return sb_rss_floors(pid, &f) == 0 ? f.hashed.rss : -1;
 }
 
 static void

@@ -123,7 +123,7 @@ int	sb_rss_floors(pid_t pid, struct sb_floor *f);
 /* The child side of sb_rss_floors, for a -F option: an exit code. */
 int	sb_rss_floor_main(void);
 
-/* sb_rss_floors(0): hashed.rss in kB, or -1. */
-long	sb_rss_floor(void);
+/* sb_rss_floors(pid): hashed.rss in kB, or -1. */
+long	sb_rss_floor(pid_t pid);
 
 #endif
