@@ -24,6 +24,9 @@
 #include "pwdb.h"
 #include "spawn.h"
 
+/* Without close_range (kernels before 5.9): the daemon's fds are below. */
+#define PWDB_CLOSE_FALLBACK	1024
+
 /* getpw*_r buffers start at the sysconf hint and double up to this. */
 #define PWDB_NSS_BUF_MAX	(1024 * 1024)
 
@@ -81,14 +84,17 @@ pwdb_child(pwdb_fn fn, const void *arg, int wfd, pid_t parent)
 	struct pwdb_hdr h;
 	char *out = NULL;
 	size_t outlen = 0;
+	int fd;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
 	if (wfd != 3 && dup2(wfd, 3) == -1)
 		_exit(1);
 #ifdef SYS_close_range
-	(void)syscall(SYS_close_range, 4U, ~0U, 0U);
+	if (syscall(SYS_close_range, 4U, ~0U, 0U) == -1)
 #endif
+		for (fd = 4; fd < PWDB_CLOSE_FALLBACK; fd++)
+			(void)close(fd);
 	/* The daemon's signal setup is for its loop, not for NSS modules. */
 	spawn_reset_signals();
 
