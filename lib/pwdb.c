@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "misc.h"
 #include "pwdb.h"
 #include "spawn.h"
@@ -47,6 +48,15 @@ struct pwdb_grp {
 };
 
 static int pwdb_timeout = PWDB_TIMEOUT_MS;
+static uint64_t pwdb_calls, pwdb_failed;
+
+/* See pwdb.h. */
+void
+pwdb_stats(uint64_t *calls, uint64_t *failed)
+{
+	*calls = pwdb_calls;
+	*failed = pwdb_failed;
+}
 
 /* See pwdb.h. */
 void
@@ -168,6 +178,7 @@ pwdb_call(pwdb_fn fn, const void *arg, char **res, size_t *reslen)
 
 	*res = NULL;
 	*reslen = 0;
+	pwdb_calls++;
 	/* Only our end is non-blocking: the child writes its whole answer. */
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return -1;
@@ -205,6 +216,12 @@ pwdb_call(pwdb_fn fn, const void *arg, char **res, size_t *reslen)
 			explicit_bzero(buf, len);
 			free(buf);
 		}
+		pwdb_failed++;
+		if (why == ETIMEDOUT)
+			error_f("account lookup killed after %d ms: the NSS "
+			    "backend does not answer", pwdb_timeout);
+		else
+			error_f("account lookup: %s", strerror(why));
 		errno = why;
 		return -1;
 	}

@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Deadline of one lookup unless pwdb_set_timeout_ms() says otherwise. */
@@ -88,6 +89,12 @@ int	pwdb_group_private(gid_t gid, uid_t uid, size_t max);
 int	pwdb_child_getpw(const char *name, uid_t uid, struct passwd *pw,
 	    char **buf);
 int	pwdb_child_getgr(gid_t gid, struct group *gr, char **buf);
+
+/*
+ * Lookups started since the process began, and those that got no answer
+ * (killed at the deadline, dead, or over the cap; each also logged).
+ */
+void	pwdb_stats(uint64_t *calls, uint64_t *failed);
 
 /* Changes the deadline of every later lookup (tests; 0 restores it). */
 void	pwdb_set_timeout_ms(int ms);

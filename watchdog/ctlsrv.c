@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "report.h"
 #include "requests.h"
 #include "sshd.h"
@@ -190,6 +191,7 @@ add_status(struct daemon *d, json_object *o)
 	json_object *files;
 	char reason[256];
 	pid_t pid = sshd_pid(&d->conf);
+	uint64_t lookups, lookups_failed;
 	size_t i;
 
 	json_object_object_add(o, "state",
@@ -230,6 +232,11 @@ add_status(struct daemon *d, json_object *o)
 	    json_object_new_boolean(report_audit_active()));
 	json_object_object_add(o, "records_lost",
 	    json_object_new_int64((int64_t)report_lost()));
+	pwdb_stats(&lookups, &lookups_failed);
+	json_object_object_add(o, "lookups",
+	    json_object_new_int64((int64_t)lookups));
+	json_object_object_add(o, "lookups_failed",
+	    json_object_new_int64((int64_t)lookups_failed));
 	json_object_object_add(o, "since",
 	    json_object_new_int64(d->started_ms / 1000));
 	files = json_object_new_array();

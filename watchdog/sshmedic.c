@@ -207,6 +207,10 @@ cmd_status(struct cli *c)
 		printf("PAM events:   %s received, %s rejected, %s lost\n",
 		    field(o, "events_received"), field(o, "events_rejected"),
 		    field(o, "events_lost"));
+	if (strcmp(field(o, "lookups"), "-") != 0)
+		printf("lookups:      %s account lookups, %s failed (NSS "
+		    "not answering in 5 s)\n", field(o, "lookups"),
+		    field(o, "lookups_failed"));
 	printf("audit:        %s (%s records lost)\n",
 	    strcmp(field(o, "audit"), "true") == 0 ? "on" : "OFF",
 	    field(o, "records_lost"));

@@ -107,6 +107,9 @@ if grep -q '/libnss_' "/proc/$SM_DAEMON_PID/maps"; then
 	grep '/libnss_' "/proc/$SM_DAEMON_PID/maps" >&2
 	sm_fail "7: an NSS module is mapped in sshmedicd"
 fi
-sm_log "7: no NSS module mapped in sshmedicd after its lookups"
+sm_status_json || sm_fail "7: no status"
+[ "$(sm_jget lookups)" -ge 1 ] || sm_fail "7: no lookup counted"
+[ "$(sm_jget lookups_failed)" = 0 ] || sm_fail "7: failed lookups"
+sm_log "7: no NSS module mapped in sshmedicd after its $(sm_jget lookups) lookups"
 
 sm_pass

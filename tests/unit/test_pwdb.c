@@ -184,15 +184,20 @@ static void
 t_deadline(void **s)
 {
 	char *pidfile = unit_path(tdir, "pid"), buf[32], *res;
+	uint64_t calls0, failed0, calls1, failed1;
 	size_t reslen;
 	long pid;
 	int fd;
 	ssize_t n;
 
 	(void)s;
+	pwdb_stats(&calls0, &failed0);
 	pwdb_set_timeout_ms(300);
 	assert_int_equal(pwdb_call(hang_fn, pidfile, &res, &reslen), -1);
 	assert_int_equal(errno, ETIMEDOUT);
+	pwdb_stats(&calls1, &failed1);
+	assert_int_equal(calls1, calls0 + 1);
+	assert_int_equal(failed1, failed0 + 1);
 	assert_null(res);
 	assert_int_equal(reslen, 0);
 	pwdb_set_timeout_ms(0);
@@ -256,18 +261,23 @@ fd_fn(const void *arg, char **out, size_t *outlen)
 static void
 t_answers(void **s)
 {
+	uint64_t calls0, failed0, calls1, failed1;
 	char *res;
 	size_t reslen, n;
 	int fd;
 
 	(void)s;
-	/* A child that dies without answering. */
+	/* A child that dies without answering: counted as failed. */
+	pwdb_stats(&calls0, &failed0);
 	assert_int_equal(pwdb_call(die_fn, NULL, &res, &reslen), -1);
 	assert_int_equal(errno, EIO);
 	assert_null(res);
-	/* Its value and errno come back as they were. */
+	/* Its value and errno come back as they were: an answer, not a failure. */
 	assert_int_equal(pwdb_call(errno_fn, NULL, &res, &reslen), -7);
 	assert_int_equal(errno, EPERM);
+	pwdb_stats(&calls1, &failed1);
+	assert_int_equal(calls1, calls0 + 2);
+	assert_int_equal(failed1, failed0 + 1);
 	/* Answers up to the cap, byte for byte; one more is refused. */
 	n = PWDB_RES_MAX;
 	assert_int_equal(pwdb_call(big_fn, &n, &res, &reslen), 1);
