@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "misc.h"
+#include "pwdb.h"
 #include "report.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -254,6 +255,7 @@ daemon_families(struct daemon *d, struct metrics_buf *b)
 	const char *l[3] = { "state", NULL, NULL };
 	const char *v[3] = { "version", PACKAGE_VERSION, NULL };
 	enum summary s = summary_of(d);
+	uint64_t lookups, lookups_failed;
 	int i;
 
 	metrics_family(b, "sshmedic_state", MT_GAUGE, "The daemon's state in "
@@ -272,6 +274,13 @@ daemon_families(struct daemon *d, struct metrics_buf *b)
 	metrics_one_u64(b, "sshmedic_metrics_write_failures_total", MT_COUNTER,
 	    "Writes of this file that failed (seen at the next that works).",
 	    d->metrics.write_failures);
+	pwdb_stats(&lookups, &lookups_failed);
+	metrics_one_u64(b, "sshmedic_account_lookups_total", MT_COUNTER,
+	    "Account lookups (passwd, group, shadow), each in a child.",
+	    lookups);
+	metrics_one_u64(b, "sshmedic_account_lookup_failures_total",
+	    MT_COUNTER, "Account lookups that got no answer: killed after "
+	    "5 s (the NSS backend does not answer), or dead.", lookups_failed);
 	metrics_one_u64(b, "sshmedic_audit_up", MT_GAUGE, "1 while audit "
 	    "records are written.", report_audit_active());
 	metrics_family(b, "sshmedic_start_time_seconds", MT_GAUGE, "When this "
