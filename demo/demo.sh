@@ -219,6 +219,7 @@ cred_login "$U"
 audit USER_MGMT "$(sm_evid "$ev")"
 
 printf '\n%s== What sshmedicd recorded%s\n' "$B$C" "$N"
+show "$SMC" -f "$SM_CONF" status
 show "$SMC" -f "$SM_CONF" history
 printf '\n%sDone.%s The sandbox is removed on exit.\n' "$B$G" "$N"
 exit 0

@@ -23,6 +23,9 @@ for type in USYS_CONFIG SERVICE_START USER_MGMT; do
 	grep -q "^ *type=$type msg=audit(" "$out" ||
 	    sm_fail "no $type record read back with ausearch"
 done
+# The status at the end: every account lookup answered.
+grep -Eq '^ *lookups: +[1-9][0-9]* account lookups, 0 failed' "$out" ||
+    sm_fail "no status with its lookups at the end"
 grep -q 'PRIVATE KEY' "$out" && sm_fail "a private key in the demo's output"
 # It cleaned up after itself: no sandbox, no PAM service of its own left.
 ls -d "$SM_BASE"/demo.* 2>/dev/null | grep -q . && sm_fail "a demo sandbox is left"
