@@ -59,6 +59,13 @@ pwdb_stats(uint64_t *calls, uint64_t *failed)
 }
 
 /* See pwdb.h. */
+int
+pwdb_timeout_ms(void)
+{
+	return pwdb_timeout;
+}
+
+/* See pwdb.h. */
 void
 pwdb_set_timeout_ms(int ms)
 {

@@ -98,5 +98,7 @@ void	pwdb_stats(uint64_t *calls, uint64_t *failed);
 
 /* Changes the deadline of every later lookup (tests; 0 restores it). */
 void	pwdb_set_timeout_ms(int ms);
+/* The deadline in force, in ms. */
+int	pwdb_timeout_ms(void);
 
 #endif

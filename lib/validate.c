@@ -108,8 +108,8 @@ vd_add_group(gid_t gid, char **ans, size_t *len, size_t *alloc,
 
 /*
  * The lookup child: the user's passwd entry and every group sshd's
- * ga_init would see. 1 found, 0 no such user, -1 getpwnam_r failed, -2
- * getgrouplist failed; errno.
+ * ga_init would see. 1 found, 0 no such user, -3 getpwnam_r failed, -2
+ * getgrouplist failed (-1 is pwdb_call's own: no answer); errno.
  */
 static int
 vd_userinfo_fn(const void *arg, char **out, size_t *outlen)
@@ -124,7 +124,7 @@ vd_userinfo_fn(const void *arg, char **out, size_t *outlen)
 
 	if ((r = pwdb_child_getpw(user, 0, &pw, &pwbuf)) != 1) {
 		free(pwbuf);
-		return r;
+		return r == -1 ? -3 : r;
 	}
 	memset(&w, 0, sizeof(w));
 	w.uid = pw.pw_uid;
@@ -328,8 +328,14 @@ lockout_userinfo(const char *user, struct lk_userinfo *ui, char *reason,
 	}
 	free(ans);
 	if (r < 0) {
-		snprintf(reason, rlen, "%s %s: %s", r == -2 ? "getgrouplist" :
-		    "getpwnam", user, strerror(saved));
+		if (r == -1 && saved == ETIMEDOUT)
+			snprintf(reason, rlen, "looking up %s: no answer in %d "
+			    "ms, the NSS backend does not answer", user,
+			    pwdb_timeout_ms());
+		else
+			snprintf(reason, rlen, "%s %s: %s", r == -2 ?
+			    "getgrouplist" : r == -3 ? "getpwnam" :
+			    "looking up", user, strerror(saved));
 		vd_user_free(u);
 		free(u);
 		memset(ui, 0, sizeof(*ui));
