@@ -173,6 +173,27 @@ pwdb_read(int fd, char **buf, size_t *len, int64_t deadline)
 	}
 }
 
+/* A lookup that got no answer: counted and logged. -1 with errno e. */
+static int
+pwdb_failure(int e, const char *call)
+{
+	pwdb_failed++;
+	if (call != NULL)
+		error_f("account lookup: %s: %s", call, strerror(e));
+	else if (e == ETIMEDOUT)
+		error_f("account lookup killed after %d ms: the NSS backend "
+		    "does not answer", pwdb_timeout);
+	else if (e == EIO)
+		error_f("account lookup: its process died without answering");
+	else if (e == EFBIG)
+		error_f("account lookup: answer over %d bytes, refused",
+		    PWDB_RES_MAX);
+	else
+		error_f("account lookup: %s", strerror(e));
+	errno = e;
+	return -1;
+}
+
 /* See pwdb.h: fn's value, or -1 with errno. */
 int
 pwdb_call(pwdb_fn fn, const void *arg, char **res, size_t *reslen)
@@ -188,20 +209,12 @@ pwdb_call(pwdb_fn fn, const void *arg, char **res, size_t *reslen)
 	pwdb_calls++;
 	/* Only our end is non-blocking: the child writes its whole answer. */
 	if (pipe2(p, O_CLOEXEC) == -1)
-		return -1;
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+		return pwdb_failure(errno, "pipe");
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1 || (pid = fork()) == -1) {
 		e = errno;
 		close(p[0]);
 		close(p[1]);
-		errno = e;
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		e = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = e;
-		return -1;
+		return pwdb_failure(e, "fork");
 	}
 	if (pid == 0) {
 		close(p[0]);
@@ -223,14 +236,7 @@ pwdb_call(pwdb_fn fn, const void *arg, char **res, size_t *reslen)
 			explicit_bzero(buf, len);
 			free(buf);
 		}
-		pwdb_failed++;
-		if (why == ETIMEDOUT)
-			error_f("account lookup killed after %d ms: the NSS "
-			    "backend does not answer", pwdb_timeout);
-		else
-			error_f("account lookup: %s", strerror(why));
-		errno = why;
-		return -1;
+		return pwdb_failure(why, NULL);
 	}
 	memcpy(&h, buf, sizeof(h));
 	*reslen = len - sizeof(h);
