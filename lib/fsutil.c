@@ -24,8 +24,9 @@
 /* Parents walked by fs_path_is_safe: more than any real path has. */
 #define FS_MAX_DEPTH	(PATH_MAX / 2)
 
-static int
-write_all(int fd, const void *buf, size_t len)
+/* See fsutil.h: 0/-1 with errno. */
+int
+fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	ssize_t w;
@@ -64,7 +65,7 @@ copy_fd(int srcfd, int fd)
 		}
 		if (r == 0)
 			break;
-		if (write_all(fd, chunk, (size_t)r) == -1)
+		if (fs_write_all(fd, chunk, (size_t)r) == -1)
 			goto out;
 	}
 	ret = 0;
@@ -107,7 +108,7 @@ atomic_at(int dirfd, const char *name, const void *buf, size_t len, int srcfd,
 	if (srcfd >= 0) {
 		if (copy_fd(srcfd, fd) == -1)
 			goto fail;
-	} else if (write_all(fd, buf, len) == -1)
+	} else if (fs_write_all(fd, buf, len) == -1)
 		goto fail;
 	if (fsync(fd) == -1)
 		goto fail;

@@ -55,6 +55,12 @@ int	fs_read_fd(int fd, size_t cap, char **buf, size_t *len);
 #define FS_SWEEP_MAX	4096
 int	fs_sweep_temps(const char *dir);
 
+/*
+ * Writes all of buf to fd, again after EINTR and short writes (a write of
+ * 0 is EIO). Only write(2): safe in a forked child. 0/-1 with errno.
+ */
+int	fs_write_all(int fd, const void *buf, size_t len);
+
 /* fsync of a directory by path. 0/-1 with errno. */
 int	fs_fsync_dir(const char *dir);
 

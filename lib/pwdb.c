@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "misc.h"
 #include "pwdb.h"
@@ -72,24 +73,6 @@ pwdb_set_timeout_ms(int ms)
 	pwdb_timeout = ms > 0 ? ms : PWDB_TIMEOUT_MS;
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * The child: the answer goes to fd 3, every other descriptor above 2 is
  * closed (the daemon's pidfile lock among them: a child hung in a lookup
@@ -120,8 +103,8 @@ pwdb_child(pwdb_fn fn, const void *arg, int wfd, pid_t parent)
 	h.err = errno;
 	if (out == NULL)
 		outlen = 0;
-	if (write_all(3, &h, sizeof(h)) == -1 ||
-	    write_all(3, out, outlen) == -1)
+	if (fs_write_all(3, &h, sizeof(h)) == -1 ||
+	    fs_write_all(3, out, outlen) == -1)
 		_exit(1);
 	_exit(0);
 }
