@@ -134,7 +134,7 @@ vd_userinfo_fn(const void *arg, char **out, size_t *outlen)
 	if (w.homelen >= PWDB_PATH_MAX) {
 		free(pwbuf);
 		errno = ENAMETOOLONG;
-		return -1;
+		return -3;
 	}
 	len = sizeof(w) + w.homelen + 1;
 	alloc = len + 1024;
