@@ -293,15 +293,13 @@ t_answers(void **s)
 	assert_int_equal(errno, EFBIG);
 	assert_null(res);
 	/* A descriptor of ours (a lock, a socket) is not the child's. */
-	for (fd = 3; fd <= 10; fd++) {
+	/* 3 is where the child's answer goes; every one above is ours. */
+	for (fd = 4; fd <= 10; fd++) {
 		int mine = fcntl(fd, F_GETFD) == -1;
 
-		/* 3 is where the child's answer goes: one of ours moved away. */
 		if (mine)
 			assert_int_equal(dup2(1, fd), fd);
-		if (fd > 3)
-			assert_int_equal(pwdb_call(fd_fn, &fd, &res, &reslen),
-			    1);
+		assert_int_equal(pwdb_call(fd_fn, &fd, &res, &reslen), 1);
 		if (mine)
 			close(fd);
 	}
